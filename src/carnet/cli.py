@@ -1,0 +1,103 @@
+"""argv -> Settings -> run; nothing else.
+
+``carnet serve [DIR]`` is the default command: ``carnet --port 0`` serves the current
+directory. A user mistake prints one line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from carnet import __version__
+from carnet.errors import CarnetError, ConfigError
+from carnet.settings import Secret, SettingSpec, all_settings, load_settings
+
+COMMANDS = ("serve",)
+
+
+def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    for spec in all_settings():
+        if not spec.cli:
+            continue
+        dest = "setting:" + spec.key
+        if spec.type is bool:
+            parser.add_argument(
+                spec.flag, dest=dest, action="store_const", const=True, default=None,
+                help=spec.help,
+            )
+            parser.add_argument(
+                "--no-" + spec.flag[2:], dest=dest, action="store_const", const=False,
+                help=argparse.SUPPRESS if spec.name != "open_browser" else "Do not open a browser.",
+            )
+        else:
+            parser.add_argument(
+                spec.flag, dest=dest, default=None, metavar=_metavar(spec),
+                choices=spec.choices or None, help=spec.help,
+            )
+
+
+def _metavar(spec: SettingSpec) -> str:
+    if spec.type is int:
+        return "N"
+    if spec.type is float:
+        return "SECONDS"
+    return spec.name.upper()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="carnet",
+        description="A notebook server you can safely put on a public address.",
+    )
+    parser.add_argument("--version", action="version", version=f"carnet {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser("serve", help="Serve a directory (the default command).")
+    serve.add_argument("dir", nargs="?", default=None, help="Directory to serve (default: .).")
+    serve.add_argument("--config", type=Path, default=None, help="Read settings from this TOML file.")
+    _add_setting_flags(serve)
+    return parser
+
+
+def cli_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given on the command line, keyed like ``server.port``."""
+    values = {
+        dest.split(":", 1)[1]: value
+        for dest, value in vars(args).items()
+        if dest.startswith("setting:") and value is not None
+    }
+    if getattr(args, "dir", None) is not None:
+        values["server.root_dir"] = args.dir
+    return values
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "serve")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+    except CarnetError as exc:
+        print(f"carnet: {exc.message}", file=sys.stderr)
+        return 2
+    parser.print_help()
+    return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    settings = load_settings(cli_values(args), config_file=args.config)
+    root = settings.root
+    if not root.is_dir():
+        raise ConfigError(f"not a directory: {settings.server.root_dir}")
+    from carnet.server import run
+
+    return run(settings)
+
+
+__all__ = ["main", "build_parser", "cli_values", "Secret"]

@@ -1,0 +1,126 @@
+"""Fixtures shared by every test: a real carnet server on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+TOKEN = "test-token-0123456789abcdef"
+URL_LINE = re.compile(r"^\s+(http://127\.0\.0\.1:(\d+)\S*)$")
+
+
+@dataclass
+class RunningServer:
+    """A carnet process started by a test, and an HTTP client that sends its token."""
+
+    proc: subprocess.Popen[str]
+    root: Path
+    port: int
+    token: str
+    base_url: str
+    output: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{self.base_url}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}{self.base_url}"
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.url,
+            headers={"Authorization": f"token {self.token}"},
+            timeout=60,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def log(self) -> str:
+        return "".join(self.output)
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return self.proc.wait(timeout=10)
+
+
+def start_server(
+    root: Path,
+    *extra: str,
+    token: str = TOKEN,
+    base_url: str = "/",
+    env: dict[str, str] | None = None,
+    home: Path | None = None,
+    timeout: float = 30,
+) -> RunningServer:
+    """Start ``python -m carnet serve ROOT`` on a free port; wait until it prints its URL."""
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("SSH_CONNECTION", None)
+    if home is not None:
+        full_env.update(
+            HOME=str(home),
+            JUPYTER_DATA_DIR=str(home / ".local/share/jupyter"),
+            JUPYTER_RUNTIME_DIR=str(home / ".local/share/jupyter/runtime"),
+            JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+            IPYTHONDIR=str(home / ".ipython"),
+        )
+    cmd = [sys.executable, "-m", "carnet", "serve", str(root), "--port", "0",
+           "--token", token, "--no-browser", "--base-url", base_url, *extra]
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env,
+        start_new_session=True,
+    )
+    assert proc.stdout is not None
+    output: list[str] = []
+    port: list[int] = []
+    ready = threading.Event()
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            output.append(line)
+            m = URL_LINE.match(line.rstrip("\n"))
+            if m and not port:
+                port.append(int(m.group(2)))
+                ready.set()
+        ready.set()
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while not ready.wait(0.05):
+        if time.monotonic() > deadline:
+            break
+    if not port:
+        proc.kill()
+        proc.wait(timeout=10)
+        raise RuntimeError("carnet did not start; its output:\n" + "".join(output))
+    return RunningServer(proc=proc, root=root, port=port[0], token=token,
+                         base_url=base_url if base_url.endswith("/") else base_url + "/",
+                         output=output)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[RunningServer]:
+    """A fresh server on an empty root directory; its log is printed if the test fails."""
+    root = tmp_path / "root"
+    root.mkdir()
+    srv = start_server(root)
+    yield srv
+    srv.stop()
+    sys.stdout.write(srv.log())
