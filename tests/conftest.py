@@ -30,6 +30,7 @@ class RunningServer:
     token: str
     base_url: str
     output: list[str] = field(default_factory=list)
+    reader: threading.Thread | None = None
 
     @property
     def url(self) -> str:
@@ -51,13 +52,19 @@ class RunningServer:
         return "".join(self.output)
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+        """Signal the server, wait for it, and release its output pipe."""
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
         try:
-            return self.proc.wait(timeout=timeout)
+            code = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
-            return self.proc.wait(timeout=10)
+            code = self.proc.wait(timeout=10)
+        if self.reader is not None:
+            self.reader.join(timeout=10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        return code
 
 
 def start_server(
@@ -70,8 +77,8 @@ def start_server(
     timeout: float = 30,
 ) -> RunningServer:
     """Start ``python -m carnet serve ROOT`` on a free port; wait until it prints its URL."""
-    full_env = {**os.environ, **(env or {})}
-    full_env.pop("SSH_CONNECTION", None)
+    full_env = {k: v for k, v in os.environ.items() if k != "SSH_CONNECTION"}
+    full_env.update(env or {})
     if home is not None:
         full_env.update(
             HOME=str(home),
@@ -80,10 +87,27 @@ def start_server(
             JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
             IPYTHONDIR=str(home / ".ipython"),
         )
-    cmd = [sys.executable, "-m", "carnet", "serve", str(root), "--port", "0",
-           "--token", token, "--no-browser", "--base-url", base_url, *extra]
+    cmd = [
+        sys.executable,
+        "-m",
+        "carnet",
+        "serve",
+        str(root),
+        "--port",
+        "0",
+        "--token",
+        token,
+        "--no-browser",
+        "--base-url",
+        base_url,
+        *extra,
+    ]
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=full_env,
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=full_env,
         start_new_session=True,
     )
     assert proc.stdout is not None
@@ -101,7 +125,8 @@ def start_server(
                 ready.set()
         ready.set()
 
-    threading.Thread(target=pump, daemon=True).start()
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
     deadline = time.monotonic() + timeout
     while not ready.wait(0.05):
         if time.monotonic() > deadline:
@@ -109,10 +134,18 @@ def start_server(
     if not port:
         proc.kill()
         proc.wait(timeout=10)
+        reader.join(timeout=10)
+        proc.stdout.close()
         raise RuntimeError("carnet did not start; its output:\n" + "".join(output))
-    return RunningServer(proc=proc, root=root, port=port[0], token=token,
-                         base_url=base_url if base_url.endswith("/") else base_url + "/",
-                         output=output)
+    return RunningServer(
+        proc=proc,
+        root=root,
+        port=port[0],
+        token=token,
+        base_url=base_url if base_url.endswith("/") else base_url + "/",
+        output=output,
+        reader=reader,
+    )
 
 
 @pytest.fixture

@@ -1,12 +1,15 @@
 """argv -> Settings -> run; nothing else.
 
 ``carnet serve [DIR]`` is the default command: ``carnet --port 0`` serves the current
-directory. A user mistake prints one line on stderr and exits with status 2.
+directory. Other commands live in their own modules, listed in ``COMMANDS``; each has
+``add_parser(subparsers)`` and ``run(args) -> int``. A user mistake prints one line on
+stderr and exits with status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -14,29 +17,44 @@ from typing import Any
 
 from carnet import __version__
 from carnet.errors import CarnetError, ConfigError
-from carnet.settings import Secret, SettingSpec, all_settings, load_settings
+from carnet.settings import SettingSpec, all_settings, load_settings
 
-COMMANDS = ("serve",)
+# name -> module with add_parser(subparsers) and run(args); "serve" is this module.
+COMMANDS: dict[str, str] = {
+    "serve": "carnet.cli",
+}
 
 
-def _add_setting_flags(parser: argparse.ArgumentParser) -> None:
+def add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per setting declared with ``cli=True`` (``--no-X`` for booleans)."""
     for spec in all_settings():
         if not spec.cli:
             continue
         dest = "setting:" + spec.key
         if spec.type is bool:
             parser.add_argument(
-                spec.flag, dest=dest, action="store_const", const=True, default=None,
+                spec.flag,
+                dest=dest,
+                action="store_const",
+                const=True,
+                default=None,
                 help=spec.help,
             )
             parser.add_argument(
-                "--no-" + spec.flag[2:], dest=dest, action="store_const", const=False,
-                help=argparse.SUPPRESS if spec.name != "open_browser" else "Do not open a browser.",
+                "--no-" + spec.flag[2:],
+                dest=dest,
+                action="store_const",
+                const=False,
+                help=f"The opposite of {spec.flag}.",
             )
         else:
             parser.add_argument(
-                spec.flag, dest=dest, default=None, metavar=_metavar(spec),
-                choices=spec.choices or None, help=spec.help,
+                spec.flag,
+                dest=dest,
+                default=None,
+                metavar=_metavar(spec),
+                choices=spec.choices or None,
+                help=spec.help,
             )
 
 
@@ -48,6 +66,15 @@ def _metavar(spec: SettingSpec) -> str:
     return spec.name.upper()
 
 
+def add_parser(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="Serve a directory (the default command).")
+    serve.add_argument("dir", nargs="?", default=None, help="Directory to serve (default: .).")
+    serve.add_argument(
+        "--config", type=Path, default=None, help="Read settings from this TOML file."
+    )
+    add_setting_flags(serve)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="carnet",
@@ -55,10 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"carnet {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = sub.add_parser("serve", help="Serve a directory (the default command).")
-    serve.add_argument("dir", nargs="?", default=None, help="Directory to serve (default: .).")
-    serve.add_argument("--config", type=Path, default=None, help="Read settings from this TOML file.")
-    _add_setting_flags(serve)
+    for module in COMMANDS.values():
+        importlib.import_module(module).add_parser(sub)
     return parser
 
 
@@ -81,23 +106,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.command == "serve":
-            return _serve(args)
+        result: int = importlib.import_module(COMMANDS[args.command]).run(args)
+        return result
     except CarnetError as exc:
         print(f"carnet: {exc.message}", file=sys.stderr)
         return 2
-    parser.print_help()
-    return 2
 
 
-def _serve(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """``carnet serve``."""
     settings = load_settings(cli_values(args), config_file=args.config)
-    root = settings.root
-    if not root.is_dir():
+    if not settings.root.is_dir():
         raise ConfigError(f"not a directory: {settings.server.root_dir}")
-    from carnet.server import run
+    from carnet.server import run as run_server
 
-    return run(settings)
-
-
-__all__ = ["main", "build_parser", "cli_values", "Secret"]
+    return run_server(settings)

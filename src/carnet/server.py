@@ -35,8 +35,9 @@ def bind(settings: Settings) -> tuple[list[socket.socket], int]:
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 last = exc
-                log.info("port %d is not available (%s), trying the next one",
-                         candidate, exc.strerror)
+                log.info(
+                    "port %d is not available (%s), trying the next one", candidate, exc.strerror
+                )
                 continue
             if exc.errno == errno.EADDRNOTAVAIL:
                 raise ConfigError(
@@ -101,8 +102,10 @@ def _open_browser(settings: Settings, port: int) -> None:
         browser = webbrowser.get()
     except webbrowser.Error:
         return
-    if shutil.which("xdg-open") is None and sys.platform.startswith("linux") and not getattr(
-        browser, "name", ""
+    if (
+        shutil.which("xdg-open") is None
+        and sys.platform.startswith("linux")
+        and not getattr(browser, "name", "")
     ):
         return
     browser.open(urls(settings, port)[0], new=2)
@@ -111,8 +114,10 @@ def _open_browser(settings: Settings, port: int) -> None:
 def run(settings: Settings) -> int:
     """Serve until SIGINT or SIGTERM; return the exit status."""
     logging.basicConfig(
-        level=logging.INFO, format="[%(levelname).1s %(asctime)s %(name)s] %(message)s",
-        datefmt="%H:%M:%S", stream=sys.stderr,
+        level=logging.INFO,
+        format="[%(levelname).1s %(asctime)s %(name)s] %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
     )
     settings = with_token(settings)
     sockets, port = bind(settings)

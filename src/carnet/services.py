@@ -10,7 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from carnet.contents import ContentStore, make_store
 from carnet.kernels import KernelService
@@ -22,8 +22,8 @@ from carnet.settings import Settings, normalized_base_url
 class Activity:
     """When the server last did something a user asked for, and how many clients are on."""
 
-    started: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    last: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    last: datetime = field(default_factory=lambda: datetime.now(UTC))
     connections: int = 0
     _last_mono: float = field(default_factory=time.monotonic)
 
@@ -32,7 +32,7 @@ class Activity:
         # datetime.now costs a syscall and an allocation: refresh at most every 50 ms.
         if now - self._last_mono > 0.05:
             self._last_mono = now
-            self.last = datetime.now(timezone.utc)
+            self.last = datetime.now(UTC)
 
 
 @dataclass

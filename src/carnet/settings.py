@@ -56,9 +56,19 @@ class Secret:
         return hash(("Secret", len(self._value)))
 
 
-def setting(default: Any, help: str, *, cli: bool = True, choices: tuple[str, ...] = ()) -> Any:
-    """Declare one setting: its default, its help text and whether it has a flag."""
-    return field(default=default, metadata={"help": help, "cli": cli, "choices": choices})
+def setting(
+    default: Any,
+    help: str,
+    *,
+    cli: bool = True,
+    choices: tuple[str, ...] = (),
+    flag: str | None = None,
+) -> Any:
+    """Declare one setting: its default, its help text and its command-line flag, if any."""
+    return field(
+        default=default,
+        metadata={"help": help, "cli": cli, "choices": choices, "flag": flag},
+    )
 
 
 ALL_INTERFACES = ("*", "0.0.0.0", "::", "")
@@ -67,16 +77,16 @@ ALL_INTERFACES = ("*", "0.0.0.0", "::", "")
 @dataclass(frozen=True)
 class ServerSettings:
     root_dir: str = setting(".", "Directory served as the root of the file tree.", cli=False)
-    ip: str = setting(
-        "127.0.0.1", "Address to listen on; '*' or '0.0.0.0' means every interface."
-    )
+    ip: str = setting("127.0.0.1", "Address to listen on; '*' or '0.0.0.0' means every interface.")
     port: int = setting(8888, "Port to listen on; 0 picks a free one.")
     port_retries: int = setting(50, "How many following ports to try when the port is taken.")
     token: Secret | None = setting(
         None, "Token for API clients and the first browser login (default: random)."
     )
     open_browser: bool = setting(
-        True, "Open a browser at startup (only when bound to loopback and one exists)."
+        True,
+        "Open a browser at startup (only when bound to loopback and one exists).",
+        flag="browser",
     )
     base_url: str = setting("/", "URL prefix for every page, API call and WebSocket.")
     max_body_mb: int = setting(
@@ -98,7 +108,8 @@ class ServerSettings:
 @dataclass(frozen=True)
 class ContentsSettings:
     store: str = setting(
-        "file", "Where files live: 'file' (the root directory) or 'memory'.",
+        "file",
+        "Where files live: 'file' (the root directory) or 'memory'.",
         choices=("file", "memory"),
     )
     allow_hidden: bool = setting(False, "Show and serve hidden files (names starting with '.').")
@@ -118,9 +129,7 @@ class KernelsSettings:
     startup_timeout: float = setting(
         60.0, "Seconds a kernel may take to answer its first kernel_info request.", cli=False
     )
-    restart_dead: bool = setting(
-        True, "Restart a kernel that dies on its own.", cli=False
-    )
+    restart_dead: bool = setting(True, "Restart a kernel that dies on its own.", cli=False)
     reconnect_window: float = setting(
         600.0,
         "Seconds a disconnected WebSocket session's messages are kept for it to reconnect.",
@@ -156,6 +165,7 @@ class SettingSpec:
     help: str
     cli: bool
     choices: tuple[str, ...]
+    flag_name: str | None = None
 
     @property
     def key(self) -> str:
@@ -169,7 +179,7 @@ class SettingSpec:
 
     @property
     def flag(self) -> str:
-        return "--" + self.name.replace("_", "-")
+        return "--" + (self.flag_name or self.name).replace("_", "-")
 
 
 def all_settings() -> list[SettingSpec]:
@@ -187,6 +197,7 @@ def all_settings() -> list[SettingSpec]:
                     help=f.metadata["help"],
                     cli=f.metadata["cli"],
                     choices=f.metadata["choices"],
+                    flag_name=f.metadata["flag"],
                 )
             )
     return specs
@@ -287,9 +298,7 @@ def load_settings(
             sources[spec.key] = "default"
         sections[spec.section][spec.name] = value
     settings = Settings(
-        server=ServerSettings(**sections["server"]),
-        contents=ContentsSettings(**sections["contents"]),
-        kernels=KernelsSettings(**sections["kernels"]),
+        **{name: cls(**sections[name]) for name, cls in SECTIONS.items()},
         sources=sources,
     )
     _check(settings)

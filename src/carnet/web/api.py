@@ -55,12 +55,9 @@ class MeHandler(BaseHandler):
             except orjson.JSONDecodeError as exc:
                 raise errors.InvalidInput("permissions must be a JSON object") from exc
             if not isinstance(wanted, dict) or not all(
-                isinstance(v, list) and all(isinstance(a, str) for a in v)
-                for v in wanted.values()
+                isinstance(v, list) and all(isinstance(a, str) for a in v) for v in wanted.values()
             ):
-                raise errors.InvalidInput(
-                    "permissions must map resource names to lists of actions"
-                )
+                raise errors.InvalidInput("permissions must map resource names to lists of actions")
             model["permissions"] = {
                 resource: [a for a in actions if a in ACTIONS]
                 for resource, actions in wanted.items()

@@ -44,6 +44,10 @@ def _log_request(handler: web.RequestHandler) -> None:
     level = logging.DEBUG if status < 400 else logging.INFO if status < 500 else logging.ERROR
     # The query string may hold the token: log the path only.
     logging.getLogger("carnet.access").log(
-        level, "%d %s %s %.1fms", status, request.method, request.path,
+        level,
+        "%d %s %s %.1fms",
+        status,
+        request.method,
+        request.path,
         1000.0 * request.request_time(),
     )

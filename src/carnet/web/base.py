@@ -8,7 +8,7 @@ from ``carnet.web.errors``; nothing else in carnet knows HTTP statuses.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import unquote
 
@@ -26,18 +26,12 @@ log = logging.getLogger("carnet.web")
 
 def iso(dt: datetime) -> str:
     """ISO 8601 in UTC with a ``Z``, the form Jupyter clients parse."""
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _json_default(obj: Any) -> Any:
-    if isinstance(obj, datetime):
-        return iso(obj)
-    raise TypeError(f"cannot serialise {type(obj).__name__}")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def dumps(obj: Any) -> bytes:
-    """Serialise a response body."""
-    return orjson.dumps(obj, default=_json_default)
+    """Serialise a response body; datetimes (UTC) come out as ISO 8601 with a ``Z``."""
+    return orjson.dumps(obj, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC)
 
 
 def token_from_request(request: httputil.HTTPServerRequest) -> str | None:
@@ -154,10 +148,16 @@ class BaseHandler(web.RequestHandler):
         if isinstance(value, errors.CarnetError):
             status = status_for(value)
             if status >= 500:
-                log.error("%s %s: %s", self.request.method, self.request.path, value.message,
-                          exc_info=(typ, value, tb))  # type: ignore[arg-type]
+                log.error(
+                    "%s %s: %s",
+                    self.request.method,
+                    self.request.path,
+                    value.message,
+                    exc_info=(typ, value, tb),
+                )  # type: ignore[arg-type]
             else:
-                log.info("%s %s -> %d: %s", self.request.method, self.request.path, status,
-                         value.message)
+                log.info(
+                    "%s %s -> %d: %s", self.request.method, self.request.path, status, value.message
+                )
             return
-        super().log_exception(typ, value, tb)  # type: ignore[arg-type]
+        super().log_exception(typ, value, tb)
