@@ -1,27 +1,240 @@
-"""The HTML entry page at the base URL."""
+"""The browser's pages: HTML shells that load the UI bundle, and the static assets.
+
+A page carries its configuration in a ``<script type="application/json">`` block, never
+in inline script, so the Content-Security-Policy can forbid inline script outright.
+The bundle's file names are content-hashed by ``frontend/build.mjs``; the page learns
+them from ``static/manifest.json``. Static assets need no authentication; pages do.
+"""
 
 from __future__ import annotations
 
+import functools
 import html
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
 
-from carnet import __version__
-from carnet.web.base import BaseHandler
+import orjson
+from tornado import web
+
+from carnet import errors
+from carnet.web.base import BaseHandler, token_from_request
+from carnet.web.errors import status_for
+
+if TYPE_CHECKING:
+    from carnet.services import Services
+
+STATIC_DIR = Path(__file__).parent / "static"
+MANIFEST = STATIC_DIR / "manifest.json"
+
+CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
-class RootHandler(BaseHandler):
-    """What a browser sees at the base URL: where the API is and how to connect a client."""
+FAVICON = "data:image/svg+xml," + quote(
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">'
+    '<rect width="32" height="32" rx="7" fill="#1f63d6"/>'
+    '<path d="M21 11.5a7 7 0 1 0 0 9" fill="none" stroke="#fff" stroke-width="3.5"'
+    ' stroke-linecap="round"/></svg>'
+)
+
+
+class UiNotBuilt(errors.CarnetError):
+    """static/manifest.json is missing: the package was installed without its UI."""
+
+    reason = "UI not built"
+
+
+def manifest() -> dict[str, dict[str, str]]:
+    """The bundle files of each page; re-read when the file changes (``npm run watch``)."""
+    try:
+        return _read_manifest(MANIFEST.stat().st_mtime_ns)
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise UiNotBuilt(
+            "the web UI is not built: run `make serve`, or `npm ci && npm run build` in frontend/"
+        ) from exc
+
+
+@functools.lru_cache(maxsize=1)
+def _read_manifest(mtime_ns: int) -> dict[str, dict[str, str]]:
+    data: dict[str, dict[str, str]] = orjson.loads(MANIFEST.read_bytes())
+    return data
+
+
+def json_for_html(obj: Any) -> str:
+    """JSON that is safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` survive."""
+    text = orjson.dumps(obj).decode("utf-8")
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class PageHandler(BaseHandler):
+    """A page for people: strict security headers, and errors as HTML for browsers."""
+
+    def set_default_headers(self) -> None:
+        super().set_default_headers()
+        self.set_header("Content-Security-Policy", CSP)
+        self.set_header("X-Frame-Options", "DENY")
+        self.set_header("Cross-Origin-Opener-Policy", "same-origin")
+
+    def page_token(self) -> str | None:
+        """The credential the page's script sends with its API calls.
+
+        Temporary: pages authenticate with the server token in the URL, so the page
+        hands the same token to its script. Sign-in cookies will replace this and
+        this method will return None.
+        """
+        if self.current_user != "token":
+            return None
+        return token_from_request(self.request)
+
+    def link_query(self) -> str:
+        """The query string that keeps links to other pages authenticated (see page_token)."""
+        token = self.page_token()
+        return "?" + urlencode({"token": token}) if token else ""
+
+    def render_page(self, title: str, body: str, config: dict[str, Any] | None = None) -> None:
+        base = self.services.base_url
+        head = [
+            '<meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            '<meta name="color-scheme" content="light dark">',
+            '<meta name="referrer" content="no-referrer">',
+            f"<title>{html.escape(title)}</title>",
+            # An icon in the page, so browsers don't ask for /favicon.ico outside the base URL.
+            f'<link rel="icon" href="{FAVICON}">',
+        ]
+        try:
+            files = manifest().get("dashboard", {})
+        except UiNotBuilt:
+            if config is not None:
+                raise
+            files = {}
+        if "css" in files:
+            css = html.escape(base + "static/" + files["css"])
+            head.append(f'<link rel="stylesheet" href="{css}">')
+        if config is not None:
+            data = json_for_html(config)
+            head.append(f'<script type="application/json" id="carnet-config">{data}</script>')
+            js = html.escape(base + "static/" + files["js"])
+            head.append(f'<script type="module" src="{js}"></script>')
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(
+            '<!doctype html>\n<html lang="en"><head>'
+            + "".join(head)
+            + "</head><body>"
+            + body
+            + "</body></html>\n"
+        )
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        # Browsers ask for HTML; API clients and scripts keep the JSON error body.
+        if "text/html" not in self.request.headers.get("Accept", ""):
+            super().write_error(status_code, **kwargs)
+            return
+        exc_info = kwargs.get("exc_info")
+        exc = exc_info[1] if exc_info else None
+        if isinstance(exc, errors.CarnetError):
+            status_code = status_for(exc)
+            message = exc.message
+        else:
+            message = self._reason if status_code < 500 else "internal server error"
+        if isinstance(exc, errors.Unauthorized):
+            message = (
+                "Open the address with its token that carnet printed when it started "
+                "(it ends in ?token=...)."
+            )
+        if isinstance(exc, UiNotBuilt):
+            status_code = 503
+        self.set_status(status_code)
+        self.clear_header("Content-Disposition")
+        self.render_page(
+            "carnet",
+            f'<main class="notice"><h1>{html.escape(self._reason)}</h1>'
+            f"<p>{html.escape(message)}</p></main>",
+        )
+
+
+class RootHandler(PageHandler):
+    """The base URL: on to the dashboard, keeping the query (it may hold the token)."""
 
     def get(self) -> None:
-        base = html.escape(self.services.base_url)
-        self.set_header("Content-Type", "text/html; charset=utf-8")
-        self.set_header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-        self.finish(
-            f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>carnet</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}}
-code{{background:#eee;padding:0 .2em}}</style></head>
-<body><h1>carnet {html.escape(__version__)}</h1>
-<p>The server is running. It speaks the Jupyter Server REST API at
-<code>{base}api</code>: connect JupyterLab, VS Code or <code>jupyter console</code>
-with this server's URL and token.</p></body></html>"""
+        query = self.request.query
+        self.redirect(self.services.base_url + "tree/" + ("?" + query if query else ""))
+
+
+class TreeHandler(PageHandler):
+    """The dashboard of the directory at ``path``."""
+
+    def get(self, path: str) -> None:
+        rel = self.url_path(path).strip("/")
+        config = {"baseUrl": self.services.base_url, "token": self.page_token(), "path": rel}
+        title = (rel.rsplit("/", 1)[-1] if rel else "Files") + " · carnet"
+        self.render_page(
+            title, "<noscript>The carnet dashboard needs JavaScript.</noscript>", config
         )
+
+
+class EditorPlaceholderHandler(PageHandler):
+    """A page whose editor does not exist yet: say so, and offer the file itself."""
+
+    what = "editor"
+
+    def get(self, path: str) -> None:
+        rel = self.url_path(path).strip("/")
+        base = self.services.base_url
+        parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        name = rel.rsplit("/", 1)[-1]
+        q = self.link_query()
+        download = f"{base}files/{quote(rel)}{q}{'&' if q else '?'}download=1"
+        self.render_page(
+            f"{name} · carnet",
+            f'<header class="top"><a class="brand" href="{html.escape(base)}tree/'
+            f'{html.escape(q)}">carnet</a></header>'
+            f'<main class="notice"><h1>{html.escape(name)}</h1>'
+            f"<p>The {self.what} is not available yet in this version of carnet.</p>"
+            f'<p><a href="{html.escape(base)}tree/{html.escape(quote(parent))}{html.escape(q)}">'
+            "Back to the folder</a> · "
+            f'<a href="{html.escape(download)}" download>Download {html.escape(name)}</a></p>'
+            "</main>",
+        )
+
+
+class NotebookHandler(EditorPlaceholderHandler):
+    what = "notebook editor"
+
+
+class EditHandler(EditorPlaceholderHandler):
+    what = "text editor"
+
+
+class StaticHandler(web.StaticFileHandler):
+    """The UI's assets, without authentication; hashed names are cached for a year."""
+
+    def initialize(self, services: Services) -> None:  # type: ignore[override]
+        super().initialize(path=os.fspath(STATIC_DIR))
+
+    def set_default_headers(self) -> None:
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_header("Cross-Origin-Resource-Policy", "same-origin")
+
+    def get_cache_time(self, path: str, modified: Any, mime_type: str) -> int:
+        # build.mjs names every bundle file name-HASH.ext; only manifest.json keeps its name.
+        return 0 if path == "manifest.json" else self.CACHE_MAX_AGE
+
+    def set_extra_headers(self, path: str) -> None:
+        if path == "manifest.json":
+            self.set_header("Cache-Control", "no-cache")
+        else:
+            self.set_header("Cache-Control", f"public, max-age={self.CACHE_MAX_AGE}, immutable")
