@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,6 +23,13 @@ from carnet.settings import SettingSpec, all_settings, load_settings
 # name -> module with add_parser(subparsers) and run(args); "serve" is this module.
 COMMANDS: dict[str, str] = {
     "serve": "carnet.cli",
+    "notify": "carnet.notify.command",
+    "cert": "carnet.tls.command",
+    "password": "carnet.auth.password_command",
+    "sessions": "carnet.auth.sessions_command",
+    "totp": "carnet.auth.totp_command",
+    "config": "carnet.config.command",
+    "profile": "carnet.config.profile_command",
 }
 
 
@@ -70,7 +78,13 @@ def add_parser(sub: Any) -> None:
     serve = sub.add_parser("serve", help="Serve a directory (the default command).")
     serve.add_argument("dir", nargs="?", default=None, help="Directory to serve (default: .).")
     serve.add_argument(
-        "--config", type=Path, default=None, help="Read settings from this TOML file."
+        "--config",
+        type=Path,
+        default=None,
+        help="Read settings from this file: carnet's TOML, or a Jupyter .py/.json config.",
+    )
+    serve.add_argument(
+        "--profile", default=None, metavar="NAME", help="Use the config file of this profile."
     )
     add_setting_flags(serve)
 
@@ -115,7 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     """``carnet serve``."""
-    settings = load_settings(cli_values(args), config_file=args.config)
+    from carnet.config.files import resolve_config_file
+
+    path, values, notes = resolve_config_file(args.config, args.profile)
+    for note in notes:
+        logging.getLogger("carnet.config").warning("%s", note)
+    settings = load_settings(cli_values(args), config_file=path, file_values=values)
     if not settings.root.is_dir():
         raise ConfigError(f"not a directory: {settings.server.root_dir}")
     from carnet.server import run as run_server

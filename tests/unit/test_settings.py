@@ -78,7 +78,18 @@ def test_every_setting_has_help() -> None:
 
 def test_command_line_flags_map_to_settings() -> None:
     args = build_parser().parse_args(
-        ["serve", "nbdir", "--ip", "*", "--port", "0", "--no-browser", "--token", "abcdefgh1"]
+        [
+            "serve",
+            "nbdir",
+            "--ip",
+            "*",
+            "--port",
+            "0",
+            "--no-browser",
+            "--token",
+            "abcdefgh1",
+            "--behind-proxy",
+        ]
     )
     values = cli_values(args)
     assert values == {
@@ -87,6 +98,7 @@ def test_command_line_flags_map_to_settings() -> None:
         "server.port": "0",
         "server.open_browser": False,
         "server.token": "abcdefgh1",
+        "auth.behind_proxy": True,
     }
     s = load_settings(values, env={})
     assert s.server.listens_everywhere
