@@ -19,7 +19,10 @@ SessionId = NewType("SessionId", str)
 
 
 class KernelModel(Protocol):
-    id: str
+    @property
+    def id(self) -> str:
+        """The kernel's id."""
+        ...
 
     def model(self) -> dict[str, Any]:
         """The kernel's REST model."""

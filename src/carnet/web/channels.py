@@ -1,0 +1,99 @@
+"""``/api/kernels/<id>/channels``: the kernel's channels over one WebSocket.
+
+JSON text frames by default, legacy binary frames for messages with buffers, or
+the ``v1.kernel.websocket.jupyter.org`` binary protocol when the client offers it.
+The kernel service does the work; this handler authenticates, picks the protocol
+and moves frames between tornado and the client's ``ChannelSession``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from tornado import websocket
+
+from carnet import errors
+from carnet.kernels import V1_PROTOCOL, ChannelSession
+from carnet.web.base import dumps, log, request_user, websocket_allowed
+from carnet.web.errors import status_for
+
+if TYPE_CHECKING:
+    from carnet.services import Services
+
+
+class ChannelsHandler(websocket.WebSocketHandler):
+    """One WebSocket client of one kernel; also the ``ClientSink`` its session delivers to."""
+
+    services: Services
+    channel: ChannelSession | None = None
+
+    def initialize(self, services: Services) -> None:
+        self.services = services
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            if request_user(self.services, self.request) is None:
+                raise errors.Unauthorized("authentication required")
+            self.services.kernels.get(kwargs["kernel_id"])
+        except errors.CarnetError as exc:
+            self.set_status(status_for(exc))
+            self.set_header("Content-Type", "application/json")
+            self.finish(dumps({"message": exc.message, "reason": exc.reason}))
+            return
+        await super().get(*args, **kwargs)
+
+    def check_origin(self, origin: str) -> bool:
+        # Browsers send Origin; a page on another site must not drive the kernel.
+        return websocket_allowed(self.services, self.request)
+
+    def select_subprotocol(self, subprotocols: list[str]) -> str | None:
+        return V1_PROTOCOL if V1_PROTOCOL in subprotocols else None
+
+    def open(self, *args: str, **kwargs: str) -> None:
+        # Without this, small replies wait on Nagle's algorithm (tens of ms per round trip).
+        self.set_nodelay(True)
+        session_id = self.get_query_argument("session_id", "") or ""
+        try:
+            self.channel = self.services.kernels.connect(
+                kwargs["kernel_id"], session_id, self, self.selected_subprotocol
+            )
+        except errors.CarnetError as exc:
+            log.info("kernel channels refused: %s", exc.message)
+            self.close(1011, exc.message[:100])
+            return
+        self.services.activity.connections += 1
+
+    def on_message(self, message: str | bytes) -> None:
+        if self.channel is not None:
+            self.channel.from_client(message)
+
+    def on_close(self) -> None:
+        channel, self.channel = self.channel, None
+        if channel is not None:
+            self.services.activity.connections -= 1
+            channel.detach(self, channel.kernel.reconnect_window)
+
+    # -- ClientSink ------------------------------------------------------------------
+    def deliver(self, payload: bytes, binary: bool) -> bool:
+        """Queue one frame on the connection; False when it is already closed."""
+        conn = self.ws_connection
+        if conn is None or conn.is_closing():
+            return False
+        try:
+            future = self.write_message(payload, binary=binary)
+        except websocket.WebSocketClosedError:
+            return False
+        future.add_done_callback(_retrieve)
+        return True
+
+    def disconnect(self) -> None:
+        """Close the connection from the server side."""
+        self.channel = None
+        self.services.activity.connections -= 1
+        self.close(1000, "kernel channels closed")
+
+
+def _retrieve(future: Any) -> None:
+    # A write that fails because the client left is expected; the session buffers instead.
+    if not future.cancelled():
+        future.exception()
