@@ -9,6 +9,7 @@ NODE_MODULES := frontend/node_modules/.package-lock.json
 WEB := src/carnet/web/static/manifest.json
 WEB_SOURCES := $(shell find frontend/src -type f 2>/dev/null) frontend/build.mjs frontend/tsconfig.json
 CHROMIUM ?= /usr/bin/chromium
+NGINX ?= /usr/sbin/nginx
 
 .DEFAULT_GOAL := help
 
@@ -38,6 +39,9 @@ ui-check: $(NODE_MODULES) ## Type-check the web UI and run its unit tests
 chromium: ## Install Debian's Chromium for the browser tests, when it is missing
 	@test -x $(CHROMIUM) || { apt-get update && apt-get install -y --no-install-recommends chromium fonts-liberation libatomic1; }
 
+nginx: ## Install Debian's nginx for the reverse-proxy tests, when it is missing
+	@test -x $(NGINX) || { apt-get update && apt-get install -y --no-install-recommends nginx-light || apt-get install -y --no-install-recommends nginx; }
+
 serve: $(PY) $(WEB) ## Serve DIR (default: .) on http://127.0.0.1:PORT (default 8888)
 	$(VENV)/bin/carnet serve "$(DIR)" --port $(PORT)
 
@@ -46,7 +50,7 @@ lint: $(PY) ## ruff and mypy --strict
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/mypy
 
-test: $(PY) $(WEB) lint ui-check chromium ## Set up and run every test (browser tests too), lint and type check
+test: $(PY) $(WEB) lint ui-check chromium nginx ## Set up and run every test (browser tests too), lint and type check
 	$(PY) -m pytest
 
 bench: $(PY) ## Benchmark carnet against jupyter_server (see bench/README.md)
@@ -59,4 +63,4 @@ fmt: $(PY) ## Format the code
 clean: ## Remove the environment and caches
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help setup ui ui-check chromium serve lint test bench fmt clean
+.PHONY: help setup ui ui-check chromium nginx serve lint test bench fmt clean

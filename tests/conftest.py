@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 TOKEN = "test-token-0123456789abcdef"
-URL_LINE = re.compile(r"^\s+(http://127\.0\.0\.1:(\d+)\S*)$")
+URL_LINE = re.compile(r"^\s+((https?)://127\.0\.0\.1:(\d+)\S*)$")
 
 
 @dataclass
@@ -31,14 +31,18 @@ class RunningServer:
     base_url: str
     output: list[str] = field(default_factory=list)
     reader: threading.Thread | None = None
+    scheme: str = "http"
+    #: The server's own $XDG_STATE_HOME and $XDG_CONFIG_HOME (login sessions, certificates).
+    env: dict[str, str] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}{self.base_url}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{self.base_url}"
 
     @property
     def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}{self.base_url}"
+        ws = "wss" if self.scheme == "https" else "ws"
+        return f"{ws}://127.0.0.1:{self.port}{self.base_url}"
 
     def client(self, **kwargs: object) -> httpx.Client:
         return httpx.Client(
@@ -76,9 +80,20 @@ def start_server(
     home: Path | None = None,
     timeout: float = 30,
 ) -> RunningServer:
-    """Start ``python -m carnet serve ROOT`` on a free port; wait until it prints its URL."""
+    """Start ``python -m carnet serve ROOT`` on a free port; wait until it prints its URL.
+
+    Unless ``env`` says otherwise, the server keeps its state and config beside ``root``
+    (``.xdg-<root name>/``), never in the real home: the same root means the same state,
+    as for one person restarting carnet.
+    """
     full_env = {k: v for k, v in os.environ.items() if k != "SSH_CONNECTION"}
-    full_env.update(env or {})
+    xdg = root.parent / f".xdg-{root.name}"
+    own_env = {
+        "XDG_STATE_HOME": str(xdg / "state"),
+        "XDG_CONFIG_HOME": str(xdg / "config"),
+    }
+    own_env.update(env or {})
+    full_env.update(own_env)
     if home is not None:
         full_env.update(
             HOME=str(home),
@@ -113,6 +128,7 @@ def start_server(
     assert proc.stdout is not None
     output: list[str] = []
     port: list[int] = []
+    scheme: list[str] = []
     ready = threading.Event()
 
     def pump() -> None:
@@ -121,7 +137,8 @@ def start_server(
             output.append(line)
             m = URL_LINE.match(line.rstrip("\n"))
             if m and not port:
-                port.append(int(m.group(2)))
+                scheme.append(m.group(2))
+                port.append(int(m.group(3)))
                 ready.set()
         ready.set()
 
@@ -145,6 +162,8 @@ def start_server(
         base_url=base_url if base_url.endswith("/") else base_url + "/",
         output=output,
         reader=reader,
+        scheme=scheme[0],
+        env={k: own_env[k] for k in ("XDG_STATE_HOME", "XDG_CONFIG_HOME")},
     )
 
 

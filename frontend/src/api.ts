@@ -61,17 +61,28 @@ export function encodePath(path: string): string {
 }
 
 export class Api {
+  /**
+   * `token`: the server token, for a page opened by a script with it in a header.
+   * `xsrf`: the signed-in browser's XSRF token; the session cookie goes along by itself
+   * (same origin), and every write adds the XSRF token to prove it comes from this page.
+   */
   constructor(
     readonly baseUrl: string,
     private readonly token: string | null,
+    private readonly xsrf: string | null = null,
   ) {}
 
-  /** Headers that authenticate a request (the token for now; cookies later). */
-  authHeaders(): Record<string, string> {
-    return this.token ? { Authorization: `token ${this.token}` } : {};
+  /** Headers that authenticate a request of `method`. */
+  authHeaders(method = "GET"): Record<string, string> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers["Authorization"] = `token ${this.token}`;
+    if (this.xsrf && !["GET", "HEAD", "OPTIONS"].includes(method.toUpperCase())) {
+      headers["X-XSRFToken"] = this.xsrf;
+    }
+    return headers;
   }
 
-  /** A same-origin URL that works in an <a href> or <img src>: it cannot send headers. */
+  /** A same-origin URL that works in an <a href> or <img src> (the cookie signs it in). */
   linkUrl(prefix: string, path: string, query: Record<string, string> = {}): string {
     const params = new URLSearchParams(query);
     if (this.token) params.set("token", this.token);
@@ -80,8 +91,8 @@ export class Api {
   }
 
   async request<T>(method: string, url: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { ...this.authHeaders() };
-    const init: RequestInit = { method, headers, cache: "no-store" };
+    const headers: Record<string, string> = { ...this.authHeaders(method) };
+    const init: RequestInit = { method, headers, cache: "no-store", credentials: "same-origin" };
     if (body !== undefined) {
       headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);

@@ -22,8 +22,10 @@ import { upload } from "./upload";
 
 interface PageConfig {
   baseUrl: string;
-  /** Temporary: the token the page was opened with, until sign-in cookies exist. */
-  token: string | null;
+  /** The server token, only when the page was fetched with it in a header. */
+  token?: string | null;
+  /** The XSRF token of the browser's login session (writes send it). */
+  xsrf?: string | null;
   path: string;
 }
 
@@ -600,4 +602,7 @@ class Dashboard {
 }
 
 const config = readConfig();
-new Dashboard(new Api(config.baseUrl, config.token), config.path).start();
+new Dashboard(
+  new Api(config.baseUrl, config.token ?? null, config.xsrf ?? null),
+  config.path,
+).start();

@@ -12,10 +12,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from carnet.auth.setup import AuthServices, build_auth
 from carnet.contents import ContentStore, make_store
+from carnet.documents.service import DocumentService
 from carnet.kernels import KernelService
 from carnet.sessions import SessionService
-from carnet.settings import Settings, normalized_base_url
+from carnet.settings import Settings, default_state_dir, normalized_base_url
 
 
 @dataclass
@@ -42,6 +44,8 @@ class Services:
     kernels: KernelService
     sessions: SessionService
     activity: Activity
+    documents: DocumentService
+    auth: AuthServices
 
     @property
     def base_url(self) -> str:
@@ -49,20 +53,40 @@ class Services:
 
 
 @asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
-    """Start every service; on exit, shut kernels down and close everything, in order."""
+async def open_services(settings: Settings, port: int | None = None) -> AsyncIterator[Services]:
+    """Start every service; on exit, shut kernels down and close everything, in order.
+
+    ``port`` is the port the server actually listens on, for services that announce it.
+    """
+    notifier = None
+    if settings.notify.configured:
+        from carnet.notify.watcher import make_server_notifier
+
+        notifier = make_server_notifier(settings, port)
     root = settings.root
     contents = make_store(settings.contents, root)
     kernels = KernelService(settings.kernels, root)
     sessions = SessionService(kernels)
+    documents = DocumentService(settings.documents, contents, sessions, kernels)
+    auth = build_auth(settings, default_state_dir())
     services = Services(
         settings=settings,
         contents=contents,
         kernels=kernels,
         sessions=sessions,
         activity=Activity(),
+        documents=documents,
+        auth=auth,
     )
     try:
+        if notifier is not None:
+            notifier.start(settings.notify.interval_minutes * 60)
         yield services
     finally:
-        await kernels.aclose()
+        if notifier is not None:
+            await notifier.aclose()
+        # Open notebooks are written and their runs recorded before their kernels stop.
+        try:
+            await documents.aclose()
+        finally:
+            await kernels.aclose()

@@ -42,13 +42,16 @@ def test_requests_without_a_valid_token_are_refused(
         "api/kernelspecs",
         "files/x.txt",
         "api/spec.yaml",
-        "",
     ):
         r = httpx.get(server.url + path, headers=headers)
         assert r.status_code == 403, path
         body = r.json()
         assert body["reason"] == "unauthorized"
         assert "token" in body["message"]
+    # A page sends the browser to the login page instead.
+    r = httpx.get(server.url, headers=headers)
+    assert r.status_code == 302
+    assert r.headers["Location"].startswith("/login?next=")
 
 
 def test_status_and_me(server: RunningServer) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any, cast
 
-from tornado import web
+from tornado import httputil, web
 
 from carnet import errors
-from carnet.web.base import BaseHandler
+from carnet.auth.origin import host_allowed
+from carnet.web.base import BaseHandler, HostRefusedHandler, SecurityHeaders
 from carnet.web.routes import routes
 
 if TYPE_CHECKING:
@@ -22,10 +24,25 @@ class NotFoundHandler(BaseHandler):
         raise errors.NotFound(f"no such URL: {self.request.path}")
 
 
+class CarnetApplication(web.Application):
+    """The routes, behind a Host check that no handler (static files, WebSockets) can skip."""
+
+    services: Services
+
+    def find_handler(
+        self, request: httputil.HTTPServerRequest, **kwargs: Any
+    ) -> web._HandlerDelegate:
+        if not host_allowed(request.headers.get("Host"), self.services.settings):
+            return self.get_handler_delegate(
+                request, HostRefusedHandler, {"services": self.services}
+            )
+        return super().find_handler(request, **kwargs)
+
+
 def make_app(services: Services) -> web.Application:
     """The tornado application serving every route of ``carnet.web.routes``."""
-    return web.Application(
-        routes(services, services.base_url),  # type: ignore[arg-type]
+    app = CarnetApplication(
+        routes(services, services.base_url),
         default_handler_class=NotFoundHandler,
         default_handler_args={"services": services},
         websocket_max_message_size=services.settings.server.max_body_mb * 1024 * 1024,
@@ -34,6 +51,9 @@ def make_app(services: Services) -> web.Application:
         compress_response=False,
         log_function=_log_request,
     )
+    app.services = services
+    app.add_transform(cast(Any, functools.partial(SecurityHeaders, services=services)))
+    return app
 
 
 def _log_request(handler: web.RequestHandler) -> None:

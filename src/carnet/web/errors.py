@@ -28,7 +28,7 @@ STATUS: dict[type[errors.CarnetError], int] = {
 def status_for(exc: BaseException) -> int:
     """The HTTP status for ``exc``: the nearest class in its MRO that has a row."""
     for cls in type(exc).__mro__:
-        status = STATUS.get(cls)  # type: ignore[call-overload]
+        status = STATUS.get(cls)
         if status is not None:
             return status
     return 500
