@@ -87,7 +87,7 @@ def banner(settings: Settings, port: int, out: TextIO, tls: ServerTLS | None = N
     print(f"carnet {__version__} is serving {settings.root}", file=out)
     for url in urls(settings, port):
         print(f"    {url}", file=out)
-    if tls is not None and _self_signed(tls.certfile):
+    if tls is not None and _is_self_signed(tls.certfile):
         print("The certificate is self-signed; its SHA-256 fingerprint is", file=out)
         print(f"    {tls.fingerprint}", file=out)
         print("  check that your browser shows the same before you accept it.", file=out)
@@ -101,14 +101,10 @@ def banner(settings: Settings, port: int, out: TextIO, tls: ServerTLS | None = N
     out.flush()
 
 
-def _self_signed(certfile: Path) -> bool:
-    from carnet.tls.certs import read_certificates
+def _is_self_signed(certfile: Path) -> bool:
+    from carnet.tls.certs import self_signed_fingerprint
 
-    try:
-        leaf = read_certificates(certfile)[0]
-    except ConfigError:
-        return False
-    return bool(leaf.issuer == leaf.subject)
+    return self_signed_fingerprint(certfile) is not None
 
 
 def load_tls(settings: Settings) -> ServerTLS | None:

@@ -31,3 +31,10 @@ def tls_files(
 
         generate_self_signed(cert, key, hosts=hosts or [], overwrite=True)
     return cert, key
+
+
+def configured_certfile(tls: TlsSettings, config_dir: Path) -> Path | None:
+    """The certificate file the server serves (or will serve) with, without making one."""
+    if not tls.enabled:
+        return None
+    return Path(tls.certfile).expanduser() if tls.certfile else config_dir / AUTO_CERT

@@ -236,10 +236,23 @@ def make_notifier(
 def endpoint_for(settings: Settings, port: int | None = None) -> Endpoint:
     """The endpoint the server's settings describe; ``port`` is the one actually bound.
 
-    The scheme is http and there is no fingerprint until the server serves TLS itself.
+    With TLS the scheme is https, and a self-signed certificate's fingerprint goes with
+    it so the reader can check what their browser shows.
     """
     public_port = settings.notify.public_port or port or settings.server.port
-    return Endpoint(scheme="http", port=public_port, base_url=settings.server.base_url)
+    if not settings.tls.enabled:
+        return Endpoint(scheme="http", port=public_port, base_url=settings.server.base_url)
+    from carnet.config.tls import configured_certfile
+    from carnet.settings import default_config_dir
+    from carnet.tls.certs import self_signed_fingerprint
+
+    cert = configured_certfile(settings.tls, default_config_dir())
+    return Endpoint(
+        scheme="https",
+        port=public_port,
+        base_url=settings.server.base_url,
+        fingerprint=self_signed_fingerprint(cert) if cert is not None else None,
+    )
 
 
 def make_server_notifier(settings: Settings, port: int | None) -> Notifier:

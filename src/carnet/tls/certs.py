@@ -268,3 +268,18 @@ def fingerprint(cert_path: str | os.PathLike[str]) -> str:
 
     leaf = read_certificates(Path(cert_path).expanduser())[0]
     return format_fingerprint(leaf.fingerprint(hashes.SHA256()))
+
+
+def self_signed_fingerprint(cert_path: Path) -> str | None:
+    """The SHA-256 fingerprint when ``cert_path`` holds a self-signed certificate, else None.
+
+    A browser can only check a self-signed certificate by its fingerprint, so that is
+    when carnet shows it; an unreadable file gives None (the server reports it elsewhere).
+    """
+    try:
+        leaf = read_certificates(cert_path)[0]
+    except ConfigError:
+        return None
+    if leaf.issuer != leaf.subject:
+        return None
+    return fingerprint(cert_path)
