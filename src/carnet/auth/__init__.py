@@ -16,3 +16,16 @@ let someone in (a session id, a password) is stored or logged in the clear.
     setup           build_auth(settings, state_dir) -> AuthServices
     *_command       carnet password, carnet sessions, carnet totp
 """
+
+from __future__ import annotations
+
+
+def passwd(passphrase: str | None = None) -> str:
+    """Hash a password for ``auth.password_hash``, asking twice without echo when None.
+
+    The equivalent of the classic ``from IPython.lib import passwd; passwd()``; the
+    result is an argon2id hash. argon2 is imported on first use, not with this package.
+    """
+    from carnet.auth.passwords import passwd as _passwd
+
+    return _passwd(passphrase)

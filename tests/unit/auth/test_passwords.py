@@ -201,3 +201,12 @@ def test_module_import_does_not_load_argon2() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_carnet_auth_passwd_is_the_classic_entry_point() -> None:
+    from carnet.auth import passwd
+
+    stored = passwd("correct horse")
+    assert stored.startswith("$argon2id$")
+    assert verify(stored, "correct horse").matched
+    assert not verify(stored, "wrong horse").matched
