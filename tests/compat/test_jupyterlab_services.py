@@ -1,4 +1,4 @@
-"""@jupyterlab/services, the client library of JupyterLab and Notebook 7, drives carnet unchanged."""
+"""@jupyterlab/services, the client library of JupyterLab and Notebook 7, drives carnet."""
 
 from __future__ import annotations
 
@@ -19,15 +19,22 @@ def jlab_client() -> Path:
     if shutil.which("node") is None or shutil.which("npm") is None:
         pytest.skip("node and npm are needed to run @jupyterlab/services")
     if not (HERE / "node_modules").is_dir():
-        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=HERE, check=True,
-                       timeout=300, capture_output=True)
+        subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"],
+            cwd=HERE,
+            check=True,
+            timeout=300,
+            capture_output=True,
+        )
     return HERE / "client.mjs"
 
 
 def test_jupyterlab_services_client(server: RunningServer, jlab_client: Path) -> None:
     proc = subprocess.run(
         ["node", str(jlab_client), server.url, server.token],
-        capture_output=True, text=True, timeout=90,
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
     assert proc.returncode == 0, proc.stderr + proc.stdout
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
