@@ -310,6 +310,11 @@ class DocumentsSettings:
     watch_interval: float = setting(
         1.0, "Seconds between two checks of an open notebook's file for outside changes.", cli=False
     )
+    close_after: float = setting(
+        60.0,
+        "Seconds a notebook stays open on the server once no client is on and nothing runs.",
+        cli=False,
+    )
 
 
 @dataclass(frozen=True)

@@ -267,6 +267,11 @@ class OutputJournal:
             return []
         return [out.to_nbformat(self._read) for out in cell.outputs]
 
+    def output_count(self, cell_id: str) -> int:
+        """How many current outputs a cell has."""
+        cell = self._cells.get(cell_id)
+        return 0 if cell is None else len(cell.outputs)
+
     def _output(self, cell_id: str, index: int) -> Output:
         cell = self._cells.get(cell_id)
         if cell is None or not 0 <= index < len(cell.outputs):

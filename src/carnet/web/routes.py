@@ -8,7 +8,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from carnet.web import api, channels, contents, files, kernels, kernelspecs, pages, sessions
+from carnet.web import (
+    api,
+    channels,
+    contents,
+    documents,
+    files,
+    kernels,
+    kernelspecs,
+    login,
+    pages,
+    proxycheck,
+    sessions,
+)
 
 if TYPE_CHECKING:
     from carnet.services import Services
@@ -22,6 +34,15 @@ def routes(services: Services, base_url: str) -> list[tuple[str, type[Any], dict
     kernel = ID.format("kernel_id")
     table: list[tuple[str, type[Any]]] = [
         (r"", pages.RootHandler),
+        (r"tree" + PATH, pages.TreeHandler),
+        (r"notebooks" + PATH, pages.NotebookHandler),
+        (r"edit" + PATH, pages.EditHandler),
+        (r"static/(?P<path>.+)", pages.StaticHandler),
+        (r"login", login.LoginHandler),
+        (r"logout", login.LogoutHandler),
+        (r"proxy-check", proxycheck.ProxyCheckHandler),
+        (r"proxy-check\.js", proxycheck.ProxyCheckScriptHandler),
+        (r"proxy-check/ws", proxycheck.ProxyCheckSocketHandler),
         (r"api/?", api.ApiHandler),
         (r"api/status", api.StatusHandler),
         (r"api/me", api.MeHandler),
@@ -48,5 +69,10 @@ def routes(services: Services, base_url: str) -> list[tuple[str, type[Any], dict
         (r"api/sessions/?", sessions.SessionsHandler),
         (r"api/sessions/" + ID.format("session_id") + r"/?", sessions.SessionHandler),
         (r"files" + PATH, files.FilesHandler),
+        (r"carnet/sandbox", pages.SandboxHandler),
+        (r"carnet/api/documents/ws", documents.DocumentSocketHandler),
+        (r"carnet/api/documents/events", documents.DocumentEventsHandler),
+        (r"carnet/api/documents/send", documents.DocumentSendHandler),
+        (r"carnet/api/documents/output", documents.DocumentOutputHandler),
     ]
     return [(base_url + pattern, handler, {"services": services}) for pattern, handler in table]
