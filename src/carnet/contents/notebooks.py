@@ -239,6 +239,10 @@ def _split(nb: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
+#: Lines of one text joined at a time when a notebook is written (see ``_render``).
+_JOIN_BLOCK = 512
+
+
 def _scalar(value: Any) -> bytes:
     if type(value) is float:
         # The json module's spelling of floats (repr, NaN, Infinity), not orjson's.
@@ -290,8 +294,13 @@ def _render(value: Any, indent: bytes, out: list[bytes], keys: dict[Any, bytes])
     separator = b",\n" + inner
     append(b"[\n" + inner)
     if set(map(type, value)) == {str}:
-        # Lines of text are most of a notebook: one C-level join for the whole list.
-        append(separator.join(map(dumps, value)))
+        # Lines of text are most of a notebook: C-level joins, a block of lines at a time.
+        # orjson's results keep a few KiB of slack each, so joining 200,000 of them at once
+        # would hold hundreds of MB; a block's results are freed as soon as it is joined.
+        for start in range(0, len(value), _JOIN_BLOCK):
+            if start:
+                append(separator)
+            append(separator.join(map(dumps, value[start : start + _JOIN_BLOCK])))
     else:
         first = True
         for item in value:
