@@ -3,18 +3,22 @@
 //   node build.mjs           production build (minified)
 //   node build.mjs --watch   rebuild on change, with inline source maps
 //   node build.mjs --tests   bundle src/**/*.test.ts for node's test runner
+//   node build.mjs --sizes   production build, then print what each page loads first (gzipped)
 import * as esbuild from "esbuild";
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { gzipSync } from "node:zlib";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outdir = path.resolve(here, "../src/carnet/web/static");
-const entries = { dashboard: "src/dashboard.ts" };
+const entries = { dashboard: "src/dashboard.ts", notebook: "src/notebook.ts" };
 const args = new Set(process.argv.slice(2));
 
 async function tests() {
-  const files = (await readdir(path.join(here, "src"))).filter((f) => f.endsWith(".test.ts"));
+  const files = (await readdir(path.join(here, "src"), { recursive: true }))
+    .map((f) => f.split(path.sep).join("/"))
+    .filter((f) => f.endsWith(".test.ts"));
   const testdir = path.join(here, ".test-build");
   await rm(testdir, { recursive: true, force: true });
   await esbuild.build({
@@ -22,6 +26,7 @@ async function tests() {
     entryPoints: files.map((f) => `src/${f}`),
     outdir: testdir,
     outExtension: { ".js": ".mjs" },
+    entryNames: "[name]",
     bundle: true,
     platform: "node",
     format: "esm",
@@ -61,6 +66,33 @@ function manifestPlugin() {
   };
 }
 
+// What a page loads before it can run: its entry and every chunk it imports statically
+// (chunks behind import() load later, when needed).
+async function sizes(metafile) {
+  for (const [file, info] of Object.entries(metafile.outputs)) {
+    if (!info.entryPoint || !file.endsWith(".js")) continue;
+    const seen = new Set();
+    const visit = (f) => {
+      if (seen.has(f)) return;
+      seen.add(f);
+      for (const imp of metafile.outputs[f]?.imports ?? []) {
+        if (imp.kind === "import-statement") visit(imp.path);
+      }
+    };
+    visit(file);
+    if (info.cssBundle) seen.add(info.cssBundle);
+    let raw = 0;
+    let gz = 0;
+    for (const f of seen) {
+      const data = await readFile(path.resolve(here, f));
+      raw += data.length;
+      gz += gzipSync(data, { level: 9 }).length;
+    }
+    const kb = (n) => (n / 1024).toFixed(1);
+    console.log(`${info.entryPoint}: ${seen.size} files, ${kb(raw)} KiB, ${kb(gz)} KiB gzipped`);
+  }
+}
+
 async function main() {
   if (args.has("--tests")) return tests();
   const watch = args.has("--watch");
@@ -87,7 +119,8 @@ async function main() {
     await ctx.watch();
     console.log(`watching src/, writing ${outdir}`);
   } else {
-    await esbuild.build(options);
+    const result = await esbuild.build(options);
+    if (args.has("--sizes")) await sizes(result.metafile);
   }
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 import os
+import secrets
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -82,29 +83,41 @@ def json_for_html(obj: Any) -> str:
 class PageHandler(BaseHandler):
     """A page for people: strict security headers, and errors as HTML for browsers."""
 
+    login_redirect = True
+
     def set_default_headers(self) -> None:
         super().set_default_headers()
         self.set_header("Content-Security-Policy", CSP)
         self.set_header("X-Frame-Options", "DENY")
         self.set_header("Cross-Origin-Opener-Policy", "same-origin")
 
-    def page_token(self) -> str | None:
-        """The credential the page's script sends with its API calls.
+    def page_token(self) -> dict[str, str]:
+        """The credential the page's script sends with its API calls, for its config block.
 
-        Temporary: pages authenticate with the server token in the URL, so the page
-        hands the same token to its script. Sign-in cookies will replace this and
-        this method will return None.
+        A browser signed in by cookie gets ``{"xsrf": ...}`` (the cookie goes along by
+        itself; writes add the XSRF token). A request carrying the token in a header (a
+        script, not a browser) gets ``{"token": ...}``. No credential at all: ``{}``.
         """
-        if self.current_user != "token":
-            return None
-        return token_from_request(self.request)
+        if self.current_user == "session":
+            xsrf = self.xsrf_for_page()
+            return {"xsrf": xsrf} if xsrf else {}
+        if self.current_user == "token":
+            token = token_from_request(self.request)
+            return {"token": token} if token else {}
+        return {}
 
     def link_query(self) -> str:
         """The query string that keeps links to other pages authenticated (see page_token)."""
-        token = self.page_token()
+        token = self.page_token().get("token")
         return "?" + urlencode({"token": token}) if token else ""
 
-    def render_page(self, title: str, body: str, config: dict[str, Any] | None = None) -> None:
+    def render_page(
+        self,
+        title: str,
+        body: str,
+        config: dict[str, Any] | None = None,
+        entry: str = "dashboard",
+    ) -> None:
         base = self.services.base_url
         head = [
             '<meta charset="utf-8">',
@@ -116,7 +129,7 @@ class PageHandler(BaseHandler):
             f'<link rel="icon" href="{FAVICON}">',
         ]
         try:
-            files = manifest().get("dashboard", {})
+            files = manifest().get(entry, {})
         except UiNotBuilt:
             if config is not None:
                 raise
@@ -152,8 +165,8 @@ class PageHandler(BaseHandler):
             message = self._reason if status_code < 500 else "internal server error"
         if isinstance(exc, errors.Unauthorized):
             message = (
-                "Open the address with its token that carnet printed when it started "
-                "(it ends in ?token=...)."
+                "Sign in, or open the address with its token that carnet printed when it "
+                "started (it ends in ?token=...)."
             )
         if isinstance(exc, UiNotBuilt):
             status_code = 503
@@ -179,7 +192,7 @@ class TreeHandler(PageHandler):
 
     def get(self, path: str) -> None:
         rel = self.url_path(path).strip("/")
-        config = {"baseUrl": self.services.base_url, "token": self.page_token(), "path": rel}
+        config = {"baseUrl": self.services.base_url, **self.page_token(), "path": rel}
         title = (rel.rsplit("/", 1)[-1] if rel else "Files") + " · carnet"
         self.render_page(
             title, "<noscript>The carnet dashboard needs JavaScript.</noscript>", config
@@ -211,8 +224,87 @@ class EditorPlaceholderHandler(PageHandler):
         )
 
 
-class NotebookHandler(EditorPlaceholderHandler):
-    what = "notebook editor"
+class NotebookHandler(PageHandler):
+    """The notebook editor of the notebook at ``path``.
+
+    Outputs of a notebook are untrusted: the page's policy keeps script to the bundle,
+    and only carnet's sandbox page (a separate, opaque origin) may be framed.
+    """
+
+    async def get(self, path: str) -> None:
+        rel = self.url_path(path).strip("/")
+        model = await self.services.contents.get(rel, content=False)
+        if model["type"] != "notebook":
+            raise errors.InvalidInput(f"{rel} is not a notebook")
+        # The editor (CodeMirror) writes its styles into a <style> element: a fresh nonce
+        # per page allows those, and no style an output brings.
+        nonce = secrets.token_urlsafe(18)
+        policy = CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
+        self.set_header("Content-Security-Policy", policy + "; frame-src 'self'")
+        config = {
+            "baseUrl": self.services.base_url,
+            **self.page_token(),
+            "path": rel,
+            "styleNonce": nonce,
+        }
+        name = rel.rsplit("/", 1)[-1]
+        self.render_page(
+            f"{name} · carnet",
+            "<noscript>The carnet notebook editor needs JavaScript.</noscript>",
+            config,
+            entry="notebook",
+        )
+
+
+SANDBOX_CSP = "; ".join(
+    [
+        # An opaque origin even when opened directly: no cookies, no access to carnet.
+        "sandbox allow-scripts",
+        "default-src 'none'",
+        "script-src 'unsafe-inline' 'unsafe-eval' https: data: blob:",
+        "style-src 'unsafe-inline' https: data:",
+        "img-src https: data: blob:",
+        "font-src https: data:",
+        "media-src https: data: blob:",
+        "connect-src 'none'",
+        "form-action 'none'",
+        "frame-ancestors 'self'",
+    ]
+)
+
+# Shows the HTML its parent posts, and reports its height so the frame can fit it.
+SANDBOX_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><meta name="color-scheme" content="light dark">
+<script>
+addEventListener("message", function (event) {
+  if (event.source !== parent || !event.data || typeof event.data.html !== "string") return;
+  document.open();
+  document.write(event.data.html);
+  document.close();
+  var report = function () {
+    parent.postMessage({ height: document.documentElement.scrollHeight }, "*");
+  };
+  new ResizeObserver(report).observe(document.documentElement);
+  report();
+}, { once: true });
+</script></head><body></body></html>
+"""
+
+
+class SandboxHandler(BaseHandler):
+    """The page that runs script-bearing output, framed by the notebook with ``sandbox``.
+
+    It holds no data and needs no credentials; its CSP makes it an opaque origin.
+    """
+
+    requires_auth = False
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Content-Security-Policy", SANDBOX_CSP)
+        self.set_header("Cache-Control", "public, max-age=3600")
+        self.set_header("Referrer-Policy", "no-referrer")
+        self.finish(SANDBOX_PAGE)
 
 
 class EditHandler(EditorPlaceholderHandler):
