@@ -176,3 +176,15 @@ def server(tmp_path: Path) -> Iterator[RunningServer]:
     yield srv
     srv.stop()
     sys.stdout.write(srv.log())
+
+
+BROWSER_FIXTURES = frozenset({"page", "context", "browser", "browser_type", "playwright"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the tests that drive a browser last.
+
+    Playwright's sync API keeps an event loop running in the main thread from the first
+    browser test to the end of the session, and every later ``asyncio.run()`` would fail.
+    """
+    items.sort(key=lambda item: bool(BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))))

@@ -514,6 +514,13 @@ def test_completion_and_inspection_come_from_the_kernel(
     expect(option).to_be_visible()
     page.keyboard.press("Enter")
     page.keyboard.type("(")
+    page.wait_for_function(
+        """() => {
+            const lines = document.querySelectorAll('.cells > .cell')[1]
+                .querySelectorAll('.cm-content .cm-line');
+            return [...lines].map(l => l.textContent).join('\\n') === 'collections.OrderedDict(';
+        }"""
+    )
     page.keyboard.press("Shift+Tab")
     expect(cell(page, 1).locator(".tip")).to_contain_text("OrderedDict")
     page.keyboard.press("Escape")
