@@ -12,7 +12,11 @@ import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outdir = path.resolve(here, "../src/carnet/web/static");
-const entries = { dashboard: "src/dashboard.ts", notebook: "src/notebook.ts" };
+const entries = {
+  dashboard: "src/dashboard.ts",
+  notebook: "src/notebook.ts",
+  editor: "src/editor.ts",
+};
 const args = new Set(process.argv.slice(2));
 
 async function tests() {

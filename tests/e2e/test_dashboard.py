@@ -275,8 +275,7 @@ def test_files_open_in_their_page(page: Page, carnet: RunningServer, folder: Pat
     open_dashboard(page, carnet, rel(carnet, folder))
     row(page, "script.py").get_by_role("link").click()
     expect(page).to_have_url(re.compile(rf"/carnet/edit/{folder.name}/script\.py"))
-    expect(page.get_by_text("The text editor is not available yet")).to_be_visible()
-    screenshot(page, "editor-placeholder")
+    expect(page.locator(".cm-content")).to_contain_text("print(1)")
 
 
 def test_running_view_shows_a_kernel_and_shuts_it_down(page: Page, carnet: RunningServer) -> None:

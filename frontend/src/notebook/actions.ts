@@ -4,6 +4,7 @@ import { encodePath } from "../api";
 import { confirm, prompt as askText } from "../dialogs";
 import type { NotebookApp } from "./app";
 import { setBanner, showHelp } from "./chrome";
+import { downloadExport, revertToCheckpoint } from "./files";
 import type { CellData, CellType } from "./model";
 
 export class Commands {
@@ -221,6 +222,12 @@ export class Commands {
         return this.rename();
       case "download":
         return this.download();
+      case "download-script":
+        return downloadExport(this.app, "script");
+      case "download-html":
+        return downloadExport(this.app, "html");
+      case "revert":
+        return revertToCheckpoint(this.app);
       case "help":
         return showHelp();
     }

@@ -48,6 +48,9 @@ export class NotebookApp {
   private checkpointAt: Date | null = null;
   private input: { request_id: string; cell_id: string | null } | null = null;
   private onSaved: (() => void)[] = [];
+  /** Set while this page waits for a file change it caused (a revert): it then reloads. */
+  private expectedChange: string | null = null;
+  private expectedUntil = 0;
 
   constructor(readonly config: PageConfig) {
     const name = config.path.split("/").pop() ?? config.path;
@@ -129,6 +132,16 @@ export class NotebookApp {
 
   request(type: string, body: Record<string, unknown>): Promise<unknown> {
     return this.sync.request(type, body);
+  }
+
+  /**
+   * The next change of the file on disk is this page's doing (`message` says what it was,
+   * once reloaded): reload it without asking. null: no change is expected any more.
+   */
+  expectFileChange(message: string | null): void {
+    this.expectedChange = message;
+    // The server checks the file every second or so; a change much later is someone else's.
+    this.expectedUntil = Date.now() + 15_000;
   }
 
   /** Write the file now (with a checkpoint); resolves when written, or after 10 s. */
@@ -228,6 +241,11 @@ export class NotebookApp {
         this.showSave();
         break;
       case "file_changed":
+        if (this.expectedChange !== null && !msg["deleted"] && Date.now() < this.expectedUntil) {
+          setBanner(this.chrome, "file", null);
+          this.post({ type: "file_choice", choice: "reload" });
+          break;
+        }
         setBanner(
           this.chrome,
           "file",
@@ -242,6 +260,17 @@ export class NotebookApp {
         break;
       case "file_resolved":
         setBanner(this.chrome, "file", null);
+        if (this.expectedChange !== null && msg["choice"] === "reload") {
+          const text = this.expectedChange;
+          this.expectedChange = null;
+          setBanner(
+            this.chrome,
+            "revert",
+            text,
+            [["Dismiss", () => setBanner(this.chrome, "revert", null)]],
+            "info",
+          );
+        }
         break;
       case "error":
         setBanner(

@@ -199,28 +199,39 @@ class TreeHandler(PageHandler):
         )
 
 
-class EditorPlaceholderHandler(PageHandler):
-    """A page whose editor does not exist yet: say so, and offer the file itself."""
+def editor_policy() -> tuple[str, str]:
+    """A fresh style nonce and the page policy that allows it.
 
-    what = "editor"
+    CodeMirror writes its styles into a ``<style>`` element: the nonce allows those,
+    and no style that a file or an output brings.
+    """
+    nonce = secrets.token_urlsafe(18)
+    return nonce, CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
 
-    def get(self, path: str) -> None:
+
+class EditHandler(PageHandler):
+    """The text editor of the file at ``path``; notebooks and folders go to their own page."""
+
+    async def get(self, path: str) -> None:
         rel = self.url_path(path).strip("/")
-        base = self.services.base_url
-        parent = rel.rsplit("/", 1)[0] if "/" in rel else ""
-        name = rel.rsplit("/", 1)[-1]
-        q = self.link_query()
-        download = f"{base}files/{quote(rel)}{q}{'&' if q else '?'}download=1"
+        model = await self.services.contents.get(rel, content=False)
+        if model["type"] != "file":
+            page = "notebooks/" if model["type"] == "notebook" else "tree/"
+            self.redirect(self.services.base_url + page + quote(rel) + self.link_query())
+            return
+        nonce, policy = editor_policy()
+        self.set_header("Content-Security-Policy", policy)
+        config = {
+            "baseUrl": self.services.base_url,
+            **self.page_token(),
+            "path": rel,
+            "styleNonce": nonce,
+        }
         self.render_page(
-            f"{name} · carnet",
-            f'<header class="top"><a class="brand" href="{html.escape(base)}tree/'
-            f'{html.escape(q)}">carnet</a></header>'
-            f'<main class="notice"><h1>{html.escape(name)}</h1>'
-            f"<p>The {self.what} is not available yet in this version of carnet.</p>"
-            f'<p><a href="{html.escape(base)}tree/{html.escape(quote(parent))}{html.escape(q)}">'
-            "Back to the folder</a> · "
-            f'<a href="{html.escape(download)}" download>Download {html.escape(name)}</a></p>'
-            "</main>",
+            f"{model['name']} · carnet",
+            "<noscript>The carnet text editor needs JavaScript.</noscript>",
+            config,
+            entry="editor",
         )
 
 
@@ -236,10 +247,7 @@ class NotebookHandler(PageHandler):
         model = await self.services.contents.get(rel, content=False)
         if model["type"] != "notebook":
             raise errors.InvalidInput(f"{rel} is not a notebook")
-        # The editor (CodeMirror) writes its styles into a <style> element: a fresh nonce
-        # per page allows those, and no style an output brings.
-        nonce = secrets.token_urlsafe(18)
-        policy = CSP.replace("style-src 'self'", f"style-src 'self' 'nonce-{nonce}'")
+        nonce, policy = editor_policy()
         self.set_header("Content-Security-Policy", policy + "; frame-src 'self'")
         config = {
             "baseUrl": self.services.base_url,
@@ -305,10 +313,6 @@ class SandboxHandler(BaseHandler):
         self.set_header("Cache-Control", "public, max-age=3600")
         self.set_header("Referrer-Policy", "no-referrer")
         self.finish(SANDBOX_PAGE)
-
-
-class EditHandler(EditorPlaceholderHandler):
-    what = "text editor"
 
 
 class StaticHandler(web.StaticFileHandler):

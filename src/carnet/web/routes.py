@@ -13,6 +13,7 @@ from carnet.web import (
     channels,
     contents,
     documents,
+    export,
     files,
     kernels,
     kernelspecs,
@@ -74,5 +75,6 @@ def routes(services: Services, base_url: str) -> list[tuple[str, type[Any], dict
         (r"carnet/api/documents/events", documents.DocumentEventsHandler),
         (r"carnet/api/documents/send", documents.DocumentSendHandler),
         (r"carnet/api/documents/output", documents.DocumentOutputHandler),
+        (r"carnet/api/export" + PATH, export.ExportHandler),
     ]
     return [(base_url + pattern, handler, {"services": services}) for pattern, handler in table]
