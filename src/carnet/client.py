@@ -66,6 +66,8 @@ class NotebookClient:
         self.kernel_state = "none"
         self.input_request: dict[str, Any] | None = None
         self.file_changed: dict[str, Any] | None = None
+        #: Set when the notebook was deleted through the server (the connection then ends).
+        self.deleted = False
         self.messages: list[dict[str, Any]] = []
         self.acked: set[str] = set()
         self.connected = False
@@ -255,6 +257,11 @@ class NotebookClient:
                 self.file_changed = msg
             elif kind == "file_resolved":
                 self.file_changed = None
+            elif kind == "moved":
+                # Renamed or moved: a reconnection must ask for the new path.
+                self.path = str(msg["path"])
+            elif kind == "deleted":
+                self.deleted = True
             elif kind == "ready":
                 self.conn_id = str(msg.get("conn", self.conn_id))
                 self.epoch = str(msg.get("epoch", ""))

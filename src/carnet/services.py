@@ -65,9 +65,13 @@ async def open_services(settings: Settings, port: int | None = None) -> AsyncIte
         notifier = make_server_notifier(settings, port)
     root = settings.root
     contents = make_store(settings.contents, root)
-    kernels = KernelService(settings.kernels, root)
-    sessions = SessionService(kernels)
+    kernels = KernelService(settings.kernels, root, default_state_dir() / "kernels")
+    await kernels.adopt()
+    sessions = SessionService(kernels, default_state_dir() / "sessions.json")
+    sessions.load()
     documents = DocumentService(settings.documents, contents, sessions, kernels)
+    # Before the first request: the output of a resumed run arrives from now on.
+    await documents.reattach()
     auth = build_auth(settings, default_state_dir())
     services = Services(
         settings=settings,

@@ -137,6 +137,11 @@ class KernelsSettings:
         "Seconds a disconnected WebSocket session's messages are kept for it to reconnect.",
         cli=False,
     )
+    keep_on_exit: bool = setting(
+        False,
+        "On a graceful stop, leave kernels running for the next start to take over.",
+        flag="keep-kernels",
+    )
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,10 @@ def test_killed_server_keeps_acknowledged_edits_and_received_outputs(tmp_path: P
         kept = b.text("cell0")
         assert kept.startswith(received), "an output the server had received was lost"
         assert kept.count("line 00000") == 1
-        assert b.state("cell0") == "error"
-        errors = [o for o in b.outputs("cell0") if o["output_type"] == "error"]
-        assert [e["ename"] for e in errors] == ["ServerRestarted"]
+        # The kernel outlived the server: the cell goes on to its end.
+        assert b.wait_for(lambda: b.state("cell0") == "finished", 60)
+        assert b.text("cell0").endswith("line 01999\n")
+        assert not [o for o in b.outputs("cell0") if o["output_type"] == "error"]
         # Reopened, the notebook works: run the other cell.
         assert b.run(["cell1"], 60)
         assert b.state("cell1") == "finished"

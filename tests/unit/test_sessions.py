@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -131,3 +132,32 @@ def test_delete_stops_the_kernel() -> None:
     assert kernels.running == {}
     with pytest.raises(NotFound):
         run(sessions.delete(session.id))
+
+
+def test_sessions_kept_in_a_file_come_back_with_their_kernels(tmp_path: Path) -> None:
+    kernels = MemoryKernels()
+    store = tmp_path / "state" / "sessions.json"
+    sessions = SessionService(kernels, store)
+    a, _ = run(sessions.create("a.ipynb", "notebook"))
+    b, _ = run(sessions.create("dir/b.ipynb", "notebook"))
+    sessions.path_moved("dir", "moved")
+    # A new server on the same state: only b's kernel survived.
+    del kernels.running[a.kernel_id]
+    again = SessionService(kernels, store)
+    again.load()
+    [back] = again.list()
+    assert (back.id, back.path, back.kernel_id) == (b.id, "moved/b.ipynb", b.kernel_id)
+    run(again.delete(back.id))
+    third = SessionService(kernels, store)
+    third.load()
+    assert third.list() == []
+
+
+def test_an_unreadable_sessions_file_is_ignored(tmp_path: Path) -> None:
+    store = tmp_path / "sessions.json"
+    store.write_text("{not json")
+    sessions = SessionService(MemoryKernels(), store)
+    sessions.load()
+    assert sessions.list() == []
+    run(sessions.create("a.ipynb", "notebook"))
+    assert "a.ipynb" in store.read_text()

@@ -49,7 +49,10 @@ class NotebookFile:
         self.epoch = uuid.uuid4().hex
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
-        self._lock = asyncio.Lock()
+        #: Held while the file is written or checked, and while it is renamed or deleted.
+        self.lock = asyncio.Lock()
+        #: Set when the file was deleted through the server: it is never written again.
+        self.gone = False
         self._watch_task: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -66,6 +69,11 @@ class NotebookFile:
         """The file on disk is now ``model`` (read or written by carnet)."""
         self.known_hash = str(model["hash"])
         self._known_stat = (model["last_modified"], model["size"])
+        record = orjson.dumps({"path": self.nb.path, "hash": self.known_hash, "epoch": self.epoch})
+        atomic_write(self.nb.directory / SOURCE_NAME, [record])
+
+    def moved(self) -> None:
+        """The file was renamed along with the notebook: record the new path."""
         record = orjson.dumps({"path": self.nb.path, "hash": self.known_hash, "epoch": self.epoch})
         atomic_write(self.nb.directory / SOURCE_NAME, [record])
 
@@ -111,7 +119,9 @@ class NotebookFile:
     async def save(self, *, checkpoint: bool) -> dict[str, Any]:
         """Write the file now (a checkpoint too when asked); Conflict if it changed on disk."""
         nb = self.nb
-        async with self._lock:
+        async with self.lock:
+            if self.gone:
+                raise Conflict("the notebook was deleted")
             if not nb.loaded:
                 raise Conflict("the notebook is not fully loaded; it is not written")
             if self.conflict is None:
@@ -158,10 +168,10 @@ class NotebookFile:
     async def _watch(self) -> None:
         while True:
             await asyncio.sleep(self.nb.settings.watch_interval)
-            if self.conflict is not None:
+            if self.conflict is not None or self.gone:
                 continue
             try:
-                async with self._lock:
+                async with self.lock:
                     await self._check()
             except CarnetError as exc:
                 log.warning("cannot check %s on disk: %s", self.nb.path, exc.message)
@@ -174,7 +184,7 @@ class NotebookFile:
             raise Conflict("the file did not change on disk")
         nb = self.nb
         if choice == "reload":
-            async with self._lock:
+            async with self.lock:
                 model = await nb.contents.get(nb.path, type="notebook", want_hash=True)
                 nb.change(lambda doc: _replace(doc, model["content"]))
                 nb.seed_outputs(model["content"])
@@ -222,7 +232,7 @@ class NotebookFile:
             self._timer = None
         if self._task is not None:
             await asyncio.gather(self._task, return_exceptions=True)
-        if self.nb.loaded and self.conflict is None and self.unsaved:
+        if self.nb.loaded and self.conflict is None and self.unsaved and not self.gone:
             try:
                 await self.save(checkpoint=False)
             except CarnetError as exc:

@@ -7,7 +7,14 @@ sends about that request is appended to the output journal and passed on to the
 connected clients. A run is over when both its ``execute_reply`` and the kernel's
 ``idle`` status for it have arrived; its reply is then recorded last, so the
 finished state follows every output. Runs cut short (the kernel restarted or died,
-the server stopped or was killed) are recorded as errors that say why.
+the server stopped) are recorded as errors that say why.
+
+A server killed during a run leaves its kernel running; the next start adopts the
+kernel, and the notebook, reopened, resumes its runs (``recover``): each request
+was sent with its execution id as message id, so what the kernel still sends about
+it is recognised. Its reply went to the dead server's socket, so a resumed run ends
+at the kernel's ``idle`` for it. Runs of a kernel that did not survive are recorded
+as cut short.
 """
 
 from __future__ import annotations
@@ -16,13 +23,20 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from carnet.documents import notebook as nbdoc
 from carnet.documents.outputs import STATE
+from carnet.documents.runs import (
+    RECORDED,
+    SUPERSEDED,
+    Run,
+    record_lost,
+    resumed_reply,
+    unfinished,
+)
 from carnet.errors import CarnetError, Conflict, InvalidInput, NotFound
 from carnet.kernels import V1_PROTOCOL, wire
 
@@ -32,32 +46,6 @@ if TYPE_CHECKING:
     from carnet.sessions import SessionService
 
 log = logging.getLogger("carnet.documents")
-
-#: Prefix of the journal cell id of a run that a newer run of the same cell replaced.
-SUPERSEDED = "superseded:"
-
-#: Kernel messages about a run that the journal records.
-RECORDED = frozenset(
-    {
-        "stream",
-        "display_data",
-        "execute_result",
-        "error",
-        "update_display_data",
-        "clear_output",
-        "execute_input",
-    }
-)
-
-
-@dataclass
-class Run:
-    """One execute request sent to the kernel for one cell."""
-
-    cell_id: str
-    execution_id: str
-    reply: dict[str, Any] | None = None
-    idle: bool = False
 
 
 class Executions:
@@ -76,6 +64,9 @@ class Executions:
         # Runs recorded as queued whose request has not gone to the kernel yet, by cell.
         self._queued: dict[str, Run] = {}
         self._requests: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        # Requests whose ``idle`` on iopub says every earlier request is done.
+        self._barriers: dict[str, asyncio.Future[None]] = {}
+        self._resume: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         #: The pending ``input()`` prompt: its request id, the kernel's header, the cell.
         self.input: dict[str, Any] | None = None
@@ -98,22 +89,25 @@ class Executions:
             if self._kernel is not kernel or channel is None or channel.closed:
                 if channel is not None and self._kernel is not None:
                     self._kernel.close_session(channel)
-                self._fail_runs("the notebook's kernel was replaced")
+                if self._kernel is not None:
+                    self._fail_runs("the notebook's kernel was replaced")
                 channel = self._kernels.connect(kernel.id, "", self, V1_PROTOCOL)
                 self._kernel, self._channel = kernel, channel
                 self._set_state(kernel.execution_state)
-                await self._handshake()
+                # An adopted kernel may still run a cell a dead server sent: shell requests
+                # wait behind it, control ones are answered at once.
+                await self._handshake("control" if kernel.adopted else "shell")
             return channel
 
-    async def _handshake(self) -> None:
+    async def _handshake(self, channel: str) -> None:
         """One round trip on the new sockets before any request.
 
         ZMQ connects in the background; a kernel's ``input_request`` sent to a stdin
         socket that has not finished connecting is dropped, and the cell then waits
-        forever. By the time a shell reply has come back, stdin is connected too.
+        forever. By the time a reply has come back, stdin is connected too.
         """
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        msg_id = self._send("shell", "kernel_info_request", {})
+        msg_id = self._send(channel, "kernel_info_request", {})
         self._requests[msg_id] = future
         try:
             await asyncio.wait_for(future, self._kernels.settings.startup_timeout)
@@ -139,10 +133,11 @@ class Executions:
         msg_type: str,
         content: dict[str, Any],
         parent: dict[str, Any] | None = None,
+        msg_id: str | None = None,
     ) -> str:
         if self._channel is None:
             raise Conflict("the notebook has no kernel")
-        msg = wire.new_message(msg_type, content, self._session, parent)
+        msg = wire.new_message(msg_type, content, self._session, parent, msg_id)
         frame, _ = wire.to_client(msg, channel, V1_PROTOCOL)
         self._channel.from_client(frame)
         return str(msg.header_dict()["msg_id"])
@@ -201,7 +196,11 @@ class Executions:
                 "allow_stdin": True,
                 "stop_on_error": True,
             }
-            self._runs[self._send("shell", "execute_request", content)] = run
+            # The execution id as message id: a later server can tell what the kernel sends
+            # about this run from what the journal recorded.
+            self._runs[self._send("shell", "execute_request", content, None, run.execution_id)] = (
+                run
+            )
 
     async def request(self, msg_type: str, content: dict[str, Any]) -> dict[str, Any]:
         """Send a shell request (completion, inspection) and wait for its reply's content."""
@@ -242,18 +241,56 @@ class Executions:
         return True
 
     def recover(self) -> None:
-        """Record the runs a killed server left queued or running as cut short."""
+        """Resume the runs a stopped server left queued or running, if their kernel survived.
+
+        Otherwise they are recorded as cut short.
+        """
         journal = self.nb.journal
         if journal is None:
             return
-        for cell_id in journal.cell_ids():
-            run = journal.execution(cell_id)
-            if run.state in ("queued", "running"):
-                self._runs["recover-" + cell_id] = Run(cell_id, run.execution_id)
+        pending = unfinished(journal)
+        if not pending:
+            return
+        for run in pending:
+            self._runs[run.execution_id] = run
+        if self._adopted_kernel():
+            self._resume = asyncio.get_running_loop().create_task(
+                self._resume_runs(), name="notebook-resume"
+            )
+            return
         self._fail_runs(
             "the server restarted while this cell was running; its output up to then is kept",
             ename="ServerRestarted",
         )
+
+    def _adopted_kernel(self) -> bool:
+        session = self._sessions.find(self.nb.path)
+        if session is None:
+            return False
+        try:
+            return self._kernels.get(session.kernel_id).adopted
+        except NotFound:
+            return False
+
+    async def _resume_runs(self) -> None:
+        """Link to the adopted kernel, then settle the runs it finished while no server ran."""
+        try:
+            await self._link()
+        except CarnetError as exc:
+            self._fail_runs(f"the kernel could not be reached again: {exc.message}")
+            return
+        # Shell requests run in order: once this one is idle, every resumed run has ended.
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        msg_id = self._send("shell", "kernel_info_request", {})
+        self._barriers[msg_id] = done
+        try:
+            await done
+        finally:
+            self._barriers.pop(msg_id, None)
+        for msg_id, run in list(self._runs.items()):
+            if run.resumed:
+                del self._runs[msg_id]
+                record_lost(self.nb, run)
 
     def _fail_runs(self, reason: str, ename: str = "ExecutionInterrupted") -> None:
         runs, self._runs = self._runs, {}
@@ -283,7 +320,11 @@ class Executions:
             parent = orjson.loads(msg.parent_header) if msg.parent_header != b"{}" else {}
             msg_type = msg.msg_type
             parent_id = parent.get("msg_id") if isinstance(parent, dict) else None
-            if parent_id not in self._runs and parent_id not in self._requests:
+            if (
+                parent_id not in self._runs
+                and parent_id not in self._requests
+                and parent_id not in self._barriers
+            ):
                 if msg_type == "status" and channel == "iopub":
                     self._status(None, orjson.loads(msg.content))
                 elif channel == "stdin" and msg_type == "input_request":
@@ -322,9 +363,14 @@ class Executions:
         if state in ("restarting", "dead"):
             self._fail_runs(f"the kernel died ({state})")
             return
+        barrier = self._barriers.get(parent_id or "")
+        if barrier is not None and state == "idle" and not barrier.done():
+            barrier.set_result(None)
         run = self._runs.get(parent_id or "")
         if run is not None and state == "idle":
             run.idle = True
+            if run.resumed and run.reply is None:
+                run.reply = resumed_reply(self.nb.opened_journal(), run)
             if run.reply is not None:
                 self._finish(parent_id or "", run)
 
@@ -375,8 +421,20 @@ class Executions:
         self.nb.broadcast(self.input)
 
     async def aclose(self) -> None:
-        """Stop being a client of the kernel; runs in progress are recorded as cut short."""
-        self._fail_runs("the server stopped while this cell was running")
+        """Stop being a client of the kernel; runs in progress are recorded as cut short.
+
+        Unless the kernel is left running for the next server (``keep_on_exit``), which
+        resumes them.
+        """
+        if self._resume is not None:
+            self._resume.cancel()
+            await asyncio.gather(self._resume, return_exceptions=True)
+        if self._kernels.settings.keep_on_exit and self._kernels.records is not None:
+            # Left as the journal has them (queued, running) for the next server to resume.
+            self._runs.clear()
+            self._queued.clear()
+        else:
+            self._fail_runs("the server stopped while this cell was running")
         for future in self._requests.values():
             if not future.done():
                 future.cancel()

@@ -92,10 +92,14 @@ class OutputJournal:
 
     def __init__(self, directory: Path, *, fsync_interval: float = 0.5) -> None:
         """Open (or create) the journal in ``directory``, dropping a torn last record."""
-        self.path = directory / FILE_NAME
+        self.relocate(directory)
         self._fsync_interval = fsync_interval
         self._fd = -1
         self._load()
+
+    def relocate(self, directory: Path) -> None:
+        """The state directory was renamed (its notebook moved): the journal is there now."""
+        self.path = directory / FILE_NAME
 
     def _load(self) -> None:
         fd = open_log(self.path, MAGIC)

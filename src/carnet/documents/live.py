@@ -15,6 +15,7 @@ import asyncio
 import base64
 import contextlib
 import logging
+import os
 import shutil
 import uuid
 from collections.abc import Callable
@@ -319,6 +320,31 @@ class OpenNotebook:
                 ycells[index]["id"] = nbdoc.new_cell_id()
 
         self.change(rename)
+
+    def move(self, path: str, directory: Path) -> None:
+        """The file was renamed to ``path``: follow it, state directory and clients too.
+
+        Called with ``file.lock`` held, so no write goes to either path meanwhile.
+        """
+        if directory != self.directory:
+            try:
+                # Whatever is there is the state of a notebook that was at ``path`` once.
+                shutil.rmtree(directory, ignore_errors=True)
+                os.rename(self.directory, directory)
+            except OSError as exc:
+                log.warning("the state of %s stays in %s: %s", path, self.directory, exc)
+            else:
+                self.directory = directory
+                if self.log is not None:
+                    self.log.relocate(directory)
+                if self.journal is not None:
+                    self.journal.relocate(directory)
+        self.path = path
+        try:
+            self.file.moved()
+        except OSError as exc:
+            log.warning("could not record the new path of %s: %s", path, exc)
+        self.broadcast({"type": "moved", "path": path})
 
     def changed(self) -> None:
         """The notebook differs from the file now: write it within ``autosave_delay``."""

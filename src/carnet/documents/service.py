@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
 import uuid
+from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from carnet.errors import Conflict, InvalidPath, NotFound
+from carnet.contents import paths
+from carnet.errors import CarnetError, Conflict, InvalidPath, NotFound
 from carnet.settings import DocumentsSettings, default_state_dir
 
 if TYPE_CHECKING:
@@ -101,6 +104,28 @@ class DocumentService:
         log.info("opened %s", key)
         return nb
 
+    async def reattach(self) -> None:
+        """Open the notebooks whose kernel was adopted, so their runs go on being recorded.
+
+        Each closes again once nothing runs in it and no client came.
+        """
+        for session in self.sessions.list():
+            if session.type != "notebook":
+                continue
+            try:
+                if not self.kernels.get(session.kernel_id).adopted:
+                    continue
+                nb = await self.open(session.path)
+            except CarnetError as exc:
+                log.warning("could not reopen %s: %s", session.path, exc.message)
+                continue
+            self._close_when_idle(nb)
+
+    def _close_when_idle(self, nb: OpenNotebook) -> None:
+        others = any(c.nb is nb for c in self._connections.values())
+        if not others and nb.path not in self._idle and self._open.get(nb.path) is nb:
+            self._idle[nb.path] = asyncio.get_running_loop().create_task(self._close_idle(nb))
+
     async def connect(self, path: str, transport: Transport) -> Connection:
         """A new client of the notebook at ``path``; it speaks once it sends ``hello``."""
         from carnet.documents.connection import Connection
@@ -124,10 +149,7 @@ class DocumentService:
         task = asyncio.get_running_loop().create_task(conn.aclose())
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
-        nb = conn.nb
-        others = any(c.nb is nb for c in self._connections.values())
-        if not others and nb.path not in self._idle and self._open.get(nb.path) is nb:
-            self._idle[nb.path] = asyncio.get_running_loop().create_task(self._close_idle(nb))
+        self._close_when_idle(conn.nb)
 
     async def _close_idle(self, nb: OpenNotebook) -> None:
         """Close a notebook nobody uses once nothing runs in it for ``close_after`` seconds."""
@@ -145,13 +167,94 @@ class DocumentService:
         self._releasing[key] = task
         task.add_done_callback(lambda _: self._releasing.pop(key, None))
 
-    async def _release(self, nb: OpenNotebook) -> None:
+    async def _release(self, nb: OpenNotebook, forget: bool = False) -> None:
         try:
             await nb.aclose()
         except Exception:
             log.exception("closing %s failed", nb.path)
         else:
-            log.info("closed %s (no client, nothing running)", nb.path)
+            log.info(
+                "closed %s (%s)", nb.path, "deleted" if forget else "no client, nothing running"
+            )
+        if forget:
+            await asyncio.to_thread(shutil.rmtree, nb.directory, True)
+
+    # -- the file moves or goes ---------------------------------------------------------------
+    def _under(self, key: str) -> list[OpenNotebook]:
+        prefix = key + "/"
+        return [nb for path, nb in self._open.items() if path == key or path.startswith(prefix)]
+
+    async def _settled(self, key: str) -> AsyncExitStack:
+        """Wait for notebooks under ``key`` being opened or closed; hold the open ones' files."""
+        prefix = key + "/"
+        busy = [*self._opening.items(), *self._releasing.items()]
+        waits = [t for path, t in busy if path == key or path.startswith(prefix)]
+        await asyncio.gather(*waits, return_exceptions=True)
+        stack = AsyncExitStack()
+        for nb in sorted(self._under(key), key=lambda nb: nb.path):
+            await stack.enter_async_context(nb.file.lock)
+        return stack
+
+    async def rename(self, old: str, new: str) -> dict[str, Any]:
+        """Rename or move a file or directory; the notebooks open under it follow it.
+
+        Their clients are told the new path; nothing is written to the old one.
+        """
+        key = paths.normalize(old)
+        async with await self._settled(key):
+            moving = self._under(key)
+            model = await self.contents.rename(old, new)
+            target: str = model["path"]
+            self.sessions.path_moved(key, target)
+            for nb in moving:
+                await self._move(nb, target + nb.path[len(key) :])
+        return model
+
+    async def _move(self, nb: OpenNotebook, path: str) -> None:
+        from carnet.documents.store import state_directory
+
+        del self._open[nb.path]
+        idle = self._idle.pop(nb.path, None)
+        if idle is not None:
+            idle.cancel()
+        replaced = self._open.pop(path, None)
+        if replaced is not None:
+            # Open at the target though its file had gone: the moved file wins. Closed
+            # before the move, since its state directory is the one the moved state takes.
+            stale = self._idle.pop(path, None)
+            if stale is not None:
+                stale.cancel()
+            replaced.file.gone = True
+            replaced.broadcast({"type": "deleted"})
+            await self._release(replaced)
+        nb.move(path, state_directory(self.state_dir, path))
+        self._open[path] = nb
+        if idle is not None:
+            self._close_when_idle(nb)
+
+    async def delete(self, path: str) -> None:
+        """Delete a file or directory; the notebooks open under it are closed, unwritten."""
+        key = paths.normalize(path)
+        async with await self._settled(key):
+            going = self._under(key)
+            await self.contents.delete(path)
+            for nb in going:
+                nb.file.gone = True
+        for nb in going:
+            self._open.pop(nb.path, None)
+            self._discard(nb)
+
+    def _discard(self, nb: OpenNotebook) -> None:
+        """Close a notebook whose file is gone, and forget its state."""
+        nb.file.gone = True
+        idle = self._idle.pop(nb.path, None)
+        if idle is not None:
+            idle.cancel()
+        nb.broadcast({"type": "deleted"})
+        key = nb.path
+        task = asyncio.get_running_loop().create_task(self._release(nb, forget=True))
+        self._releasing[key] = task
+        task.add_done_callback(lambda _: self._releasing.pop(key, None))
 
     async def read_output(
         self, path: str, cell_id: str, index: int, start: int, end: int | None

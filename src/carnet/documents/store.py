@@ -51,9 +51,7 @@ class DocumentLog:
         the previous fsync ran; ``fsync_interval`` bounds how long an update written
         with ``append_nowait`` stays at risk.
         """
-        self.directory = directory
-        self.log_path = directory / LOG_NAME
-        self.snapshot_path = directory / SNAPSHOT_NAME
+        self.relocate(directory)
         fd = open_log(self.log_path, LOG_MAGIC)
         end = len(LOG_MAGIC)
         try:
@@ -66,6 +64,12 @@ class DocumentLog:
         self._fd = fd
         self._end = end
         self._commit = GroupCommit(fd, fsync_interval)
+
+    def relocate(self, directory: Path) -> None:
+        """The state directory was renamed (its notebook moved): the files are there now."""
+        self.directory = directory
+        self.log_path = directory / LOG_NAME
+        self.snapshot_path = directory / SNAPSHOT_NAME
 
     def load(self) -> list[bytes]:
         """The snapshot (if any) followed by every update in the log, in order."""

@@ -3,7 +3,8 @@
 The rule: jupyter_client and zmq are imported only when a kernel is started or a
 spec is looked up, never when this package is imported (server cold start).
 Clients reach a kernel through a ``ChannelSession``; bytes from the kernel are
-forwarded without being decoded and re-encoded (``wire``).
+forwarded without being decoded and re-encoded (``wire``). Kernels outlive a killed
+server: each is recorded (``records``) and adopted by the next start (``adopted``).
 """
 
 from __future__ import annotations

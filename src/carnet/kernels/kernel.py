@@ -15,6 +15,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NewType
 
@@ -72,6 +73,16 @@ class Kernel:
         self._deaths: list[float] = []
         self._closing = False
         self._iopub_count = 0
+        #: Called after every launch (start, restart): the process id has changed.
+        self.on_launch: Callable[[Kernel], None] | None = None
+        #: Whether this kernel was started by an earlier server process.
+        self.adopted = False
+
+    @property
+    def pid(self) -> int | None:
+        """The kernel's process id, when it runs as a local process."""
+        pid = getattr(self.manager.provisioner, "pid", None)
+        return pid if isinstance(pid, int) else None
 
     @property
     def connections(self) -> int:
@@ -103,21 +114,64 @@ class Kernel:
             ) from exc
         except Exception as exc:
             raise KernelStartFailed(f"kernel {self.name!r} could not start: {exc}") from exc
+        self._open_iopub()
+        await self._wait_ready()
+        self._launched()
+        self._monitor = asyncio.create_task(self._watch(), name="kernel-watch")
+
+    async def adopt(self, limit: float) -> None:
+        """Take over a running kernel whose manager was set up from its connection info.
+
+        kernel_info goes to the control channel: shell requests queue behind a cell
+        that is still running, control ones are answered at once.
+        """
+        self.adopted = True
+        self._open_iopub()
+        try:
+            await self._wait_ready(channel="control", limit=limit)
+        except KernelStartFailed:
+            # Kernels that answer kernel_info on shell only, busy with a long cell: the
+            # heartbeat (an echo every kernel runs beside its main loop) says it lives.
+            if not await self._beats(limit):
+                raise
+            log.info("kernel %s answers its heartbeat only; adopted as busy", self.id)
+            self.execution_state = "busy"
+        self._monitor = asyncio.create_task(self._watch(), name="kernel-watch")
+
+    async def _beats(self, limit: float) -> bool:
+        """Whether the kernel echoes a heartbeat within ``limit`` seconds."""
+        sock = self.manager.connect_hb()
+        sock.linger = 0
+        try:
+            await sock.send(b"carnet")
+            reply = await asyncio.wait_for(sock.recv(), limit)
+        except Exception:
+            # A timeout, or a zmq error: either way no heartbeat.
+            return False
+        finally:
+            sock.close(linger=0)
+        return bool(reply == b"carnet")
+
+    def _open_iopub(self) -> None:
         session = self.manager.session
         self.signer = wire.Signer(session.key, session.signature_scheme)
         self._iopub = self.manager.connect_iopub()
         # No high-water mark: a burst of output is queued here rather than dropped.
         self._iopub.rcvhwm = 0
         self._iopub_task = asyncio.create_task(self._read_iopub(), name="kernel-iopub")
-        await self._wait_ready()
-        self._monitor = asyncio.create_task(self._watch(), name="kernel-watch")
 
-    async def _wait_ready(self) -> None:
+    def _launched(self) -> None:
+        if self.on_launch is not None:
+            self.on_launch(self)
+
+    async def _wait_ready(self, channel: str = "shell", limit: float | None = None) -> None:
         """Ask kernel_info until it is answered and iopub carries messages (the SUB joined)."""
         self._iopub_seen.clear()
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._startup_timeout
-        shell = self.connect_socket("shell", uuid.uuid4().hex.encode())
+        if limit is None:
+            limit = self._startup_timeout
+        deadline = loop.time() + limit
+        shell = self.connect_socket(channel, uuid.uuid4().hex.encode())
         try:
             while True:
                 code = await self.manager.provisioner.poll() if self.manager.provisioner else 0
@@ -127,7 +181,7 @@ class Kernel:
                     )
                 if loop.time() > deadline:
                     raise KernelStartFailed(
-                        f"kernel {self.name!r} did not answer within {self._startup_timeout:g} s"
+                        f"kernel {self.name!r} did not answer within {limit:g} s"
                     )
                 request = wire.new_message("kernel_info_request", {}, self._session)
                 await shell.send_multipart(wire.to_kernel(request, self.signer))
@@ -169,6 +223,7 @@ class Kernel:
         except Exception as exc:
             raise KernelStartFailed(f"kernel {self.name!r} could not restart: {exc}") from exc
         await self._wait_ready()
+        self._launched()
 
     async def shutdown(self, now: bool = False) -> None:
         """Stop the process and close every socket and client session."""
@@ -180,6 +235,13 @@ class Kernel:
             except Exception:
                 log.exception("kernel %s did not shut down cleanly", self.id)
             self.execution_state = "dead"
+            await self._close_channels()
+
+    async def detach(self) -> None:
+        """Stop talking to the kernel and leave its process running (for the next server)."""
+        async with self._lock:
+            self._closing = True
+            await self._stop_watching()
             await self._close_channels()
 
     async def discard(self) -> None:

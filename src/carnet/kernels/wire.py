@@ -109,10 +109,11 @@ def new_message(
     content: dict[str, Any],
     session: str,
     parent: dict[str, Any] | None = None,
+    msg_id: str | None = None,
 ) -> Message:
     """A message that carnet itself sends (kernel_info requests, status notices)."""
     header = {
-        "msg_id": uuid.uuid4().hex,
+        "msg_id": msg_id or uuid.uuid4().hex,
         "msg_type": msg_type,
         "username": "carnet",
         "session": session,

@@ -1,21 +1,31 @@
 """Sessions tie a path (a notebook, a console) to a kernel, as the Jupyter Server API does.
 
-Sessions live in memory for the server's lifetime. A session whose kernel was shut
-down (through ``/api/kernels``) disappears from every listing. Renaming or moving a
-file keeps the sessions that point at it (``path_moved``).
+Sessions are kept in a small file in the state directory as well as in memory, so a
+server started again after a crash finds the sessions of the kernels it adopted. A
+session whose kernel was shut down (through ``/api/kernels``), or did not survive,
+disappears from every listing. Renaming or moving a file keeps the sessions that
+point at it (``path_moved``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
+import tempfile
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, NewType, Protocol
+
+import orjson
 
 from carnet.errors import AlreadyExists, InvalidInput, NotFound
 
 SessionId = NewType("SessionId", str)
+
+log = logging.getLogger("carnet.sessions")
 
 
 class KernelModel(Protocol):
@@ -57,8 +67,46 @@ class Session:
 @dataclass
 class SessionService:
     kernels: Kernels
+    #: The file sessions are kept in (None: memory only).
+    store: Path | None = None
     _sessions: dict[SessionId, Session] = field(default_factory=dict)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def load(self) -> None:
+        """Read the sessions a previous server kept; those whose kernel is gone are dropped."""
+        if self.store is None:
+            return
+        try:
+            raw = orjson.loads(self.store.read_bytes())
+            sessions = [Session(**{**item, "id": SessionId(item["id"])}) for item in raw]
+        except FileNotFoundError:
+            return
+        except (OSError, orjson.JSONDecodeError, TypeError, KeyError) as exc:
+            log.warning("ignoring the unreadable sessions file %s: %s", self.store, exc)
+            return
+        self._sessions = {s.id: s for s in sessions if self._alive(s)}
+        self._save()
+
+    def _save(self) -> None:
+        """Write the sessions atomically; a failure is logged (they still work in memory)."""
+        if self.store is None:
+            return
+        data = orjson.dumps([asdict(s) for s in self._sessions.values()])
+        tmp: str | None = None
+        try:
+            self.store.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(prefix=".sessions-", dir=self.store.parent)
+            try:
+                os.write(fd, data)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            os.replace(tmp, self.store)
+        except OSError as exc:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            log.warning("could not keep the sessions in %s: %s", self.store, exc)
 
     def _alive(self, session: Session) -> bool:
         try:
@@ -68,8 +116,11 @@ class SessionService:
         return True
 
     def _prune(self) -> None:
-        for sid in [sid for sid, s in self._sessions.items() if not self._alive(s)]:
+        gone = [sid for sid, s in self._sessions.items() if not self._alive(s)]
+        for sid in gone:
             del self._sessions[sid]
+        if gone:
+            self._save()
 
     def model(self, session: Session) -> dict[str, Any]:
         """The REST model: id, path, name, type, the kernel's model, and the legacy ``notebook``."""
@@ -130,6 +181,7 @@ class SessionService:
                 kernel_id=kernel.id,
             )
             self._sessions[session.id] = session
+            self._save()
             return session, True
 
     async def update(
@@ -169,6 +221,7 @@ class SessionService:
                 s.kernel_id == old_kernel for s in self._sessions.values()
             ):
                 await self.kernels.shutdown(old_kernel)
+            self._save()
             return session
 
     async def delete(self, session_id: str) -> None:
@@ -176,6 +229,7 @@ class SessionService:
         async with self._lock:
             session = self.get(session_id)
             del self._sessions[session.id]
+            self._save()
             if not any(s.kernel_id == session.kernel_id for s in self._sessions.values()):
                 with contextlib.suppress(NotFound):
                     await self.kernels.shutdown(session.kernel_id)
@@ -190,3 +244,4 @@ class SessionService:
                     session.name = new.rsplit("/", 1)[-1]
             elif session.path.startswith(prefix):
                 session.path = new.rstrip("/") + "/" + session.path[len(prefix) :]
+        self._save()

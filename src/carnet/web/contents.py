@@ -6,7 +6,6 @@ from typing import Any
 from urllib.parse import quote
 
 from carnet import errors
-from carnet.contents import paths
 from carnet.web.base import BaseHandler
 
 
@@ -82,16 +81,14 @@ class ContentsHandler(_ContentsBase):
 
     async def patch(self, path: str) -> None:
         """Rename or move the item to the body's ``path``."""
-        store = self.services.contents
         old = self.url_path(path)
         new = _string(self.json_body(), "path", required=True)
         assert new is not None
-        model = await store.rename(old, new)
-        self.services.sessions.path_moved(paths.normalize(old), model["path"])
+        model = await self.services.documents.rename(old, new)
         self.send_model(model, location=True)
 
     async def delete(self, path: str) -> None:
-        await self.services.contents.delete(self.url_path(path))
+        await self.services.documents.delete(self.url_path(path))
         self.set_status(204)
         self.finish()
 
