@@ -224,6 +224,9 @@ class Kernel:
             raise KernelStartFailed(f"kernel {self.name!r} could not restart: {exc}") from exc
         await self._wait_ready()
         self._launched()
+        # The new process's own idle may have gone out before the iopub SUB rejoined it:
+        # tell clients explicitly that the restarted kernel is ready.
+        self._notify_status("idle")
 
     async def shutdown(self, now: bool = False) -> None:
         """Stop the process and close every socket and client session."""
