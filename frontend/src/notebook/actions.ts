@@ -7,6 +7,20 @@ import { setBanner, showHelp } from "./chrome";
 import { downloadExport, revertToCheckpoint } from "./files";
 import type { CellData, CellType } from "./model";
 
+/** What still works once the file is deleted: moving around and copying out. */
+const READ_ONLY = new Set([
+  "command",
+  "copy",
+  "select-up",
+  "select-down",
+  "extend-up",
+  "extend-down",
+  "extend-top",
+  "extend-bottom",
+  "select-all",
+  "help",
+]);
+
 export class Commands {
   private clipboard: CellData[] = [];
   private outputModes = new Map<string, "normal" | "collapsed" | "scrolled">();
@@ -46,6 +60,7 @@ export class Commands {
   }
 
   async exec(id: string): Promise<void> {
+    if (this.app.deleted && !READ_ONLY.has(id)) return;
     const sel = this.app.range();
     const n = this.app.order.length;
     switch (id) {
@@ -276,8 +291,8 @@ export class Commands {
       );
       return;
     }
-    this.app.sync.conn.stop();
-    location.replace(this.app.api.linkUrl("notebooks", target));
+    // The server also says `moved`; the page carries on at the new path either way.
+    this.app.moved(target);
   }
 
   async download(): Promise<void> {

@@ -2,7 +2,7 @@
 // (cells.ts), the selection and the two modes of the Jupyter keyboard model, and what
 // the server says about outputs, the kernel and the file.
 
-import { Api } from "../api";
+import { Api, encodePath } from "../api";
 import { Commands } from "./actions";
 import { CellList } from "./cells";
 import type { CellView, EditorModule } from "./cellview";
@@ -38,6 +38,8 @@ export class NotebookApp {
   readonly list: CellList;
   readonly commands: Commands;
   active = 0;
+  /** The file was deleted: the cells stay on screen, nothing can change them any more. */
+  deleted = false;
   anchor = 0;
   mode: Mode = "command";
   kernelState = "unknown";
@@ -51,11 +53,13 @@ export class NotebookApp {
   /** Set while this page waits for a file change it caused (a revert): it then reloads. */
   private expectedChange: string | null = null;
   private expectedUntil = 0;
+  private statusFrame = 0;
+  /** Since when edits wait for the server's acknowledgement (0: none waits). */
+  private pendingSince = 0;
+  private pendingTimer = 0;
 
   constructor(readonly config: PageConfig) {
-    const name = config.path.split("/").pop() ?? config.path;
-    const slash = config.path.lastIndexOf("/");
-    const dir = slash >= 0 ? config.path.slice(0, slash) : "";
+    const { name, dir } = splitPath(config.path);
     document.title = `${name} · carnet`;
     this.api = new Api(config.baseUrl, config.token, config.xsrf);
     this.commands = new Commands(this);
@@ -92,10 +96,8 @@ export class NotebookApp {
         if (this.model.length === 0) this.commands.insert(0);
         this.commandMode();
       },
-      changed: () => {
-        this.showSave();
-        this.showKernel();
-      },
+      // Called on every keystroke (an edit sent, then acknowledged): draw once per frame.
+      changed: () => this.queueStatus(),
       lastSeq: () => this.runs.lastSeq,
     });
     this.model.meta.observeDeep(() => this.showKernel());
@@ -177,9 +179,52 @@ export class NotebookApp {
     this.showSelection();
   }
 
+  /** The file now lives at `path` (renamed here or elsewhere): show it, and use it from now on. */
+  moved(path: string): void {
+    if (!path || path === this.config.path) return;
+    this.config.path = path;
+    this.sync.conn.path = path;
+    this.list.path = path;
+    const { name, dir } = splitPath(path);
+    document.title = `${name} · carnet`;
+    this.chrome.title.textContent = name;
+    this.chrome.home.href = this.api.linkUrl("tree", dir);
+    // The query keeps a token given in the address; the base URL stays the server's.
+    const url = `${this.config.baseUrl}notebooks/${encodePath(path)}${location.search}${location.hash}`;
+    history.replaceState(history.state, "", url);
+  }
+
+  private fileDeleted(): void {
+    if (this.deleted) return;
+    this.deleted = true;
+    this.sync.close();
+    for (const view of this.order) if (view.editor) view.closeEditor(false);
+    this.commandMode();
+    this.chrome.root.classList.add("read-only");
+    this.chrome.root.setAttribute("aria-readonly", "true");
+    for (const key of ["file", "kernel", "kernel-died", "error"]) setBanner(this.chrome, key, null);
+    setBanner(
+      this.chrome,
+      "deleted",
+      "This notebook was deleted. What is shown here is read-only and is not saved anywhere; copy what you need.",
+      [],
+      "error",
+    );
+    this.chrome.save.textContent = "Deleted";
+    this.chrome.save.dataset["state"] = "deleted";
+    this.chrome.save.title = "The file was deleted: nothing on this page is saved";
+  }
+
   // -- what the server says ---------------------------------------------------------------
   private receive(msg: Message): void {
+    if (this.deleted) return;
     switch (msg.type) {
+      case "moved":
+        this.moved(String(msg["path"] ?? ""));
+        break;
+      case "deleted":
+        this.fileDeleted();
+        break;
       case "outputs":
         this.runs.snapshot(msg as unknown as Snapshot);
         this.list.refreshAll();
@@ -285,12 +330,23 @@ export class NotebookApp {
   }
 
   // -- status ---------------------------------------------------------------------------
+  private queueStatus(): void {
+    if (this.statusFrame) return;
+    this.statusFrame = requestAnimationFrame(() => {
+      this.statusFrame = 0;
+      this.showSave();
+      this.showKernel();
+    });
+  }
+
   private showSave(): void {
+    if (this.deleted) return;
     const el = this.chrome.save;
     let text: string;
     let cls: string;
     const time = (d: Date): string =>
       d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    if (!this.sync.pending.size) this.pendingSince = 0;
     if (this.link !== "online") {
       const n = this.sync.offlineEdits;
       text = this.sync.loaded
@@ -299,7 +355,7 @@ export class NotebookApp {
           : "Offline"
         : "Connecting…";
       cls = "offline";
-    } else if (this.sync.pending.size) {
+    } else if (this.sync.pending.size && this.slowAck()) {
       text = "Saving…";
       cls = "saving";
     } else if (this.checkpointAt) {
@@ -309,14 +365,32 @@ export class NotebookApp {
       text = "Saved";
       cls = "saved";
     }
-    el.textContent = text;
-    el.dataset["state"] = cls;
-    el.title =
+    // Writing the same text again would still lay the header out anew on every key.
+    if (el.textContent !== text) el.textContent = text;
+    if (el.dataset["state"] !== cls) el.dataset["state"] = cls;
+    const title =
       cls === "offline"
         ? "Not connected to the server: edits are kept here and sent when it is back"
         : this.savedAt
           ? `Every edit is stored on the server; the file was last written at ${time(this.savedAt)}`
           : "Every edit is stored on the server as you type; the file is written shortly after";
+    if (el.title !== title) el.title = title;
+  }
+
+  /**
+   * An edit is acknowledged within a few milliseconds: "Saving…" only shows when one
+   * waits longer than a second, so the header does not flicker (and relayout) per key.
+   */
+  private slowAck(): boolean {
+    const now = performance.now();
+    if (!this.pendingSince) this.pendingSince = now;
+    if (now - this.pendingSince >= 1000) return true;
+    if (!this.pendingTimer)
+      this.pendingTimer = window.setTimeout(() => {
+        this.pendingTimer = 0;
+        this.queueStatus();
+      }, 1000);
+    return false;
   }
 
   showKernel(): void {
@@ -328,8 +402,9 @@ export class NotebookApp {
         : this.kernelState === "unknown" || this.kernelState === "none"
           ? "not started"
           : this.kernelState;
-    this.chrome.kernel.textContent = `${name} · ${state}`;
-    this.chrome.kernel.dataset["state"] = state;
+    const label = `${name} · ${state}`;
+    if (this.chrome.kernel.textContent !== label) this.chrome.kernel.textContent = label;
+    if (this.chrome.kernel.dataset["state"] !== state) this.chrome.kernel.dataset["state"] = state;
     if (state === "dead") {
       setBanner(
         this.chrome,
@@ -385,7 +460,7 @@ export class NotebookApp {
   /** Edit the active cell, with the cursor at its start, its end or a clicked point. */
   async edit(at?: "start" | "end" | { x: number; y: number }): Promise<void> {
     const view = this.order[this.active];
-    if (!view) return;
+    if (!view || this.deleted) return;
     this.anchor = this.active;
     this.mode = "edit";
     this.showSelection();
@@ -425,4 +500,9 @@ export class NotebookApp {
       this.post({ type: "input_reply", request_id, value });
     });
   }
+}
+
+function splitPath(path: string): { name: string; dir: string } {
+  const slash = path.lastIndexOf("/");
+  return { name: path.slice(slash + 1) || path, dir: slash >= 0 ? path.slice(0, slash) : "" };
 }

@@ -32,7 +32,7 @@ export class CellList {
     private readonly model: NotebookModel,
     private readonly runs: Runs,
     private readonly api: Api,
-    private readonly path: string,
+    public path: string,
     private readonly on: ListEvents,
     private readonly activeId: () => string | undefined,
   ) {

@@ -8,6 +8,7 @@ export interface Chrome {
   root: HTMLElement;
   cells: HTMLElement;
   title: HTMLButtonElement;
+  home: HTMLAnchorElement;
   save: HTMLElement;
   kernel: HTMLElement;
   banner: HTMLElement;
@@ -81,10 +82,11 @@ export function buildChrome(name: string, home: string, run: (id: string) => voi
     const button = (ev.target as HTMLElement).closest<HTMLElement>("[data-command]");
     if (button?.dataset["command"]) run(button.dataset["command"]);
   });
+  const homeLink = h("a", { class: "brand", href: home }, "carnet");
   const header = h(
     "header",
     { class: "top nb-top" },
-    h("a", { class: "brand", href: home }, "carnet"),
+    homeLink,
     title,
     save,
     h("span", { class: "spacer" }),
@@ -109,7 +111,7 @@ export function buildChrome(name: string, home: string, run: (id: string) => voi
       if (!d.contains(ev.target as Node)) d.open = false;
     }
   });
-  return { root, cells, title, save, kernel, banner };
+  return { root, cells, title, home: homeLink, save, kernel, banner };
 }
 
 /** Show or replace the banner named `key`; null removes it. */

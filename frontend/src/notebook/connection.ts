@@ -33,7 +33,8 @@ export class Connection {
 
   constructor(
     private readonly api: Api,
-    private readonly path: string,
+    /** Changes when the file is moved: a reconnection names the new path. */
+    public path: string,
     private readonly on: ConnectionEvents,
   ) {}
 

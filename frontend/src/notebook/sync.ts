@@ -31,6 +31,7 @@ export class NotebookSync {
   private nextId = 0;
   private replies = new Map<string, Reply>();
   private later: Message[] = [];
+  private closed = false;
 
   constructor(
     api: Api,
@@ -64,6 +65,7 @@ export class NotebookSync {
   }
 
   private sendUpdate(update: Uint8Array): void {
+    if (this.closed) return;
     const id = `u${this.nextId++}`;
     // Also while connecting: the server handles messages after the hello, in order.
     if (this.conn.send({ type: "update", id, update: toBase64(update) })) this.pending.add(id);
@@ -73,6 +75,7 @@ export class NotebookSync {
 
   /** Send now, or as soon as the connection is back. */
   post(msg: Message): void {
+    if (this.closed) return;
     if (this.link !== "online" || !this.conn.send(msg)) this.later.push(msg);
   }
 
@@ -86,6 +89,15 @@ export class NotebookSync {
         fail(new Error("offline"));
       }
     });
+  }
+
+  /** The file is gone: send nothing more and let the page close without asking. */
+  close(): void {
+    this.closed = true;
+    this.conn.stop();
+    this.later = [];
+    this.pending.clear();
+    this.offlineEdits = 0;
   }
 
   private receive(msg: Message): void {
