@@ -237,11 +237,16 @@ class SessionService:
     def path_moved(self, old: str, new: str) -> None:
         """A file or directory was renamed: sessions under it follow it."""
         prefix = old.rstrip("/") + "/"
+        moved = False
         for session in self._sessions.values():
             if session.path == old:
                 session.path = new
                 if session.name == old.rsplit("/", 1)[-1]:
                     session.name = new.rsplit("/", 1)[-1]
+                moved = True
             elif session.path.startswith(prefix):
                 session.path = new.rstrip("/") + "/" + session.path[len(prefix) :]
-        self._save()
+                moved = True
+        # Most renames touch no session: don't rewrite (and fsync) the file for those.
+        if moved:
+            self._save()
