@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import orjson
-from tornado import httputil, web
+from tornado import httputil, web, websocket
 
 from carnet import errors
 from carnet.auth.origin import host_allowed, origin_allowed
@@ -339,3 +339,35 @@ class HostRefusedHandler(BaseHandler):
             "refused Host %r from %s", self.request.headers.get("Host"), self.request.remote_ip
         )
         raise errors.Forbidden(reason or "this host name is not allowed (auth.allowed_hosts)")
+
+
+class SocketHandler(websocket.WebSocketHandler):
+    """Base of carnet's WebSockets: the services, authentication before the upgrade, Origin.
+
+    tornado's WebSocketHandler cannot share BaseHandler's ``prepare``; this gives every
+    WebSocket the same checks. A refused handshake gets the JSON error of any handler.
+    """
+
+    services: Services
+
+    def initialize(self, services: Services) -> None:
+        self.services = services
+
+    async def preflight(self, **kwargs: Any) -> None:
+        """Check the handshake's target before the upgrade; raise a CarnetError to refuse."""
+
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        try:
+            if request_user(self.services, self.request) is None:
+                raise errors.Unauthorized("authentication required")
+            await self.preflight(**kwargs)
+        except errors.CarnetError as exc:
+            self.set_status(status_for(exc))
+            self.set_header("Content-Type", "application/json")
+            self.finish(dumps({"message": exc.message, "reason": exc.reason}))
+            return
+        await super().get(*args, **kwargs)
+
+    def check_origin(self, origin: str) -> bool:
+        # Browsers send Origin; a page on another site must not ride on the login cookie.
+        return websocket_allowed(self.services, self.request)

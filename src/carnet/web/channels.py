@@ -14,37 +14,20 @@ from tornado import websocket
 
 from carnet import errors
 from carnet.kernels import V1_PROTOCOL, ChannelSession
-from carnet.web.base import dumps, log, request_user, websocket_allowed
-from carnet.web.errors import status_for
+from carnet.web.base import SocketHandler, log
 
 if TYPE_CHECKING:
     from carnet.services import Services
 
 
-class ChannelsHandler(websocket.WebSocketHandler):
+class ChannelsHandler(SocketHandler):
     """One WebSocket client of one kernel; also the ``ClientSink`` its session delivers to."""
 
     services: Services
     channel: ChannelSession | None = None
 
-    def initialize(self, services: Services) -> None:
-        self.services = services
-
-    async def get(self, *args: Any, **kwargs: Any) -> None:
-        try:
-            if request_user(self.services, self.request) is None:
-                raise errors.Unauthorized("authentication required")
-            self.services.kernels.get(kwargs["kernel_id"])
-        except errors.CarnetError as exc:
-            self.set_status(status_for(exc))
-            self.set_header("Content-Type", "application/json")
-            self.finish(dumps({"message": exc.message, "reason": exc.reason}))
-            return
-        await super().get(*args, **kwargs)
-
-    def check_origin(self, origin: str) -> bool:
-        # Browsers send Origin; a page on another site must not drive the kernel.
-        return websocket_allowed(self.services, self.request)
+    async def preflight(self, **kwargs: Any) -> None:
+        self.services.kernels.get(kwargs["kernel_id"])
 
     def select_subprotocol(self, subprotocols: list[str]) -> str | None:
         return V1_PROTOCOL if V1_PROTOCOL in subprotocols else None

@@ -16,8 +16,7 @@ import orjson
 from tornado import iostream, websocket
 
 from carnet import errors
-from carnet.web.base import BaseHandler, dumps, log, request_user, websocket_allowed
-from carnet.web.errors import status_for
+from carnet.web.base import BaseHandler, SocketHandler, log
 
 if TYPE_CHECKING:
     from carnet.documents.connection import Connection
@@ -33,29 +32,14 @@ def _retrieve(future: Any) -> None:
         future.exception()
 
 
-class DocumentSocketHandler(websocket.WebSocketHandler):
+class DocumentSocketHandler(SocketHandler):
     """One client of one open notebook over a WebSocket; its transport too."""
 
     services: Services
     conn: Connection | None = None
 
-    def initialize(self, services: Services) -> None:
-        self.services = services
-
-    async def get(self, *args: Any, **kwargs: Any) -> None:
-        try:
-            if request_user(self.services, self.request) is None:
-                raise errors.Unauthorized("authentication required")
-            await self.services.documents.open(self.get_query_argument("path", "") or "")
-        except errors.CarnetError as exc:
-            self.set_status(status_for(exc))
-            self.set_header("Content-Type", "application/json")
-            self.finish(dumps({"message": exc.message, "reason": exc.reason}))
-            return
-        await super().get(*args, **kwargs)
-
-    def check_origin(self, origin: str) -> bool:
-        return websocket_allowed(self.services, self.request)
+    async def preflight(self, **kwargs: Any) -> None:
+        await self.services.documents.open(self.get_query_argument("path", "") or "")
 
     async def open(self, *args: str, **kwargs: str) -> None:
         self.set_nodelay(True)

@@ -9,13 +9,9 @@ pages' Content-Security-Policy forbids inline script.
 from __future__ import annotations
 
 import html
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from tornado import websocket
-
-from carnet import errors
-from carnet.web.base import dumps, request_user, scheme_of, websocket_allowed
-from carnet.web.errors import status_for
+from carnet.web.base import SocketHandler, scheme_of
 from carnet.web.pages import PageHandler, json_for_html
 
 if TYPE_CHECKING:
@@ -144,25 +140,10 @@ class ProxyCheckScriptHandler(PageHandler):
         self.finish(SCRIPT)
 
 
-class ProxyCheckSocketHandler(websocket.WebSocketHandler):
+class ProxyCheckSocketHandler(SocketHandler):
     """Answers ``pong`` to ``ping``: proof that WebSocket frames make the round trip."""
 
     services: Services
-
-    def initialize(self, services: Services) -> None:
-        self.services = services
-
-    async def get(self, *args: Any, **kwargs: Any) -> None:
-        if request_user(self.services, self.request) is None:
-            exc = errors.Unauthorized("authentication required")
-            self.set_status(status_for(exc))
-            self.set_header("Content-Type", "application/json")
-            self.finish(dumps({"message": exc.message, "reason": exc.reason}))
-            return
-        await super().get(*args, **kwargs)
-
-    def check_origin(self, origin: str) -> bool:
-        return websocket_allowed(self.services, self.request)
 
     def on_message(self, message: str | bytes) -> None:
         if message == "ping":
