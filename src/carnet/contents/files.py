@@ -88,19 +88,17 @@ class FileContentStore:
 
     # -- paths ------------------------------------------------------------------------
     def _invisible(self, name: str) -> bool:
-        if name == self._checkpoint_dir or name.startswith(paths.TEMP_PREFIX):
-            return True
-        return not self._allow_hidden and name.startswith(".")
+        return paths.invisible(
+            name, checkpoint_dir=self._checkpoint_dir, allow_hidden=self._allow_hidden
+        )
 
     def _parts(self, path: str, *, creating: bool = False) -> paths.Parts:
-        parts = paths.split(path)
-        if any(self._invisible(part) for part in parts):
-            if creating:
-                raise InvalidPath(
-                    f"{paths.join(parts)}: names starting with '.' are hidden and cannot be used"
-                )
-            raise NotFound(f"no such file or directory: {paths.join(parts)}")
-        return parts
+        return paths.visible_parts(
+            path,
+            checkpoint_dir=self._checkpoint_dir,
+            allow_hidden=self._allow_hidden,
+            creating=creating,
+        )
 
     def _confined(self, real: str, parts: paths.Parts) -> str:
         if real == self._root:

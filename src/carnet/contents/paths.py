@@ -16,7 +16,7 @@ import functools
 import mimetypes
 from collections.abc import Iterator
 
-from carnet.errors import InvalidPath
+from carnet.errors import InvalidPath, NotFound
 
 Parts = tuple[str, ...]
 
@@ -101,3 +101,26 @@ def candidate_names(filename: str, insert: str) -> Iterator[str]:
     yield filename
     for i in range(1, 10_000):
         yield f"{base}{insert}{i}{suffix}"
+
+
+def invisible(name: str, *, checkpoint_dir: str, allow_hidden: bool) -> bool:
+    """True for a name no client may see: checkpoints, temp files, and hidden names."""
+    if name == checkpoint_dir or name.startswith(TEMP_PREFIX):
+        return True
+    return not allow_hidden and name.startswith(".")
+
+
+def visible_parts(
+    path: str, *, checkpoint_dir: str, allow_hidden: bool, creating: bool = False
+) -> Parts:
+    """``split(path)`` refusing invisible names (NotFound to read, InvalidPath to create)."""
+    parts = split(path)
+    if any(
+        invisible(part, checkpoint_dir=checkpoint_dir, allow_hidden=allow_hidden) for part in parts
+    ):
+        if creating:
+            raise InvalidPath(
+                f"{join(parts)}: names starting with '.' are hidden and cannot be used"
+            )
+        raise NotFound(f"no such file or directory: {join(parts)}")
+    return parts
