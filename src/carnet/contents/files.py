@@ -270,8 +270,9 @@ class FileContentStore:
     async def save(self, path: str, model: dict[str, Any]) -> dict[str, Any]:
         """See ``ContentStore.save``."""
         parts = self._parts(path, creating=True)
-        request = await asyncio.to_thread(models.parse_save, model)
-        return await self._run(path, self._save, parts, request)
+        # Parsing (base64, notebook validation) and writing share one worker-thread hop:
+        # a save is on the hot path of every file create.
+        return await self._run(path, lambda: self._save(parts, models.parse_save(model)))
 
     async def new_untitled(self, dir: str, *, type: str | None, ext: str) -> dict[str, Any]:
         """See ``ContentStore.new_untitled``."""
